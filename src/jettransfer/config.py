@@ -1,0 +1,154 @@
+"""Study configuration: schema validation (with defaults) and the cross-references a schema
+cannot express. Both run before any job starts, from the Snakefile or from `load_config`."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from jettransfer.physics.generation import GenerationSettings
+from jettransfer.physics.processes import get_process
+from jettransfer.physics.selection import JetSelection
+from jettransfer.train.settings import TrainingSettings
+
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+
+
+class ConfigError(ValueError):
+    """A config problem, with the dotted path of the offending field."""
+
+
+def load_config(path: str | os.PathLike) -> dict[str, Any]:
+    with open(path) as handle:
+        config = yaml.safe_load(handle) or {}
+    return validate_config(config, source=str(path))
+
+
+def validate_config(config: dict[str, Any], source: str = "config") -> dict[str, Any]:
+    """Return a validated copy of `config` with schema defaults filled in; raise ConfigError."""
+    config = copy.deepcopy(config)
+    with open(SCHEMA_PATH) as handle:
+        schema = yaml.safe_load(handle)
+    validator = _validator_filling_defaults(jsonschema.Draft7Validator)(schema)
+    errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
+    if errors:
+        lines = [f"  {_dotted(e.absolute_path)}: {e.message}" for e in errors]
+        raise ConfigError(f"{source}: invalid configuration\n" + "\n".join(lines))
+    _check_references(config, source)
+    return config
+
+
+def _dotted(path) -> str:
+    return ".".join(str(p) for p in path) or "(top level)"
+
+
+def _validator_filling_defaults(base):
+    """jsonschema validator that also writes `default` values into the instance."""
+    validate_properties = base.VALIDATORS["properties"]
+
+    def set_defaults(validator, properties, instance, schema):
+        if isinstance(instance, dict):
+            for name, sub in properties.items():
+                if "default" in sub and name not in instance:
+                    instance[name] = copy.deepcopy(sub["default"])
+        yield from validate_properties(validator, properties, instance, schema)
+
+    return jsonschema.validators.extend(base, {"properties": set_defaults})
+
+
+def _check_references(config: dict[str, Any], source: str) -> None:
+    problems: list[str] = []
+
+    def need(condition: bool, field: str, message: str) -> None:
+        if not condition:
+            problems.append(f"  {field}: {message}")
+
+    splits = config["splits"]
+    need(abs(sum(splits.values()) - 1.0) < 1e-9, "splits", f"fractions must sum to 1, got {sum(splits.values()):g}")
+    samples, tasks, models, runs = config["samples"], config["tasks"], config["models"], config["runs"]
+    for name, task in tasks.items():
+        for role in ("signal", "background"):
+            need(task[role] in samples, f"tasks.{name}.{role}", f"unknown sample {task[role]!r}; samples: {sorted(samples)}")
+        if task["signal"] in samples:
+            need(get_process(samples[task["signal"]]["process"]).signal_pdg is not None, f"tasks.{name}.signal",
+                 f"sample {task['signal']!r} is QCD and has no signal jets")
+        if task["background"] in samples:
+            need(get_process(samples[task["background"]]["process"]).signal_pdg is None, f"tasks.{name}.background",
+                 f"sample {task['background']!r} is not a QCD sample")
+    for name, sample in samples.items():
+        if sample.get("jet_pt_max") is not None:
+            need(sample["jet_pt_max"] > sample["jet_pt_min"], f"samples.{name}.jet_pt_max", "must exceed jet_pt_min")
+        need(sample["shards"] <= sample["n_jets"], f"samples.{name}.shards", "more shards than jets")
+    for name, run in runs.items():
+        need(run["task"] in tasks, f"runs.{name}.task", f"unknown task {run['task']!r}; tasks: {sorted(tasks)}")
+        need(run["model"] in models, f"runs.{name}.model", f"unknown model {run['model']!r}; models: {sorted(models)}")
+        if run["mode"] == "scratch":
+            need("init_from" not in run, f"runs.{name}.init_from", "a scratch run starts from no other run")
+        else:
+            source_run = run.get("init_from")
+            need(source_run in runs, f"runs.{name}.init_from",
+                 f"mode {run['mode']!r} needs init_from naming another run; runs: {sorted(runs)}")
+            if source_run in runs:
+                need(source_run != name, f"runs.{name}.init_from", "a run cannot start from itself")
+                need(runs[source_run]["model"] == run["model"], f"runs.{name}.init_from",
+                     f"source run {source_run!r} uses model {runs[source_run]['model']!r}, this run {run['model']!r}")
+    for kind in ("tables", "figures"):
+        for name, item in config[kind].items():
+            for run in item["runs"]:
+                need(run in runs, f"{kind}.{name}.runs", f"unknown run {run!r}")
+            if "reference" in item:
+                need(item["reference"] in item["runs"], f"{kind}.{name}.reference", "must be one of the figure's runs")
+    if not problems:
+        _check_acyclic(runs, problems)
+    if problems:
+        raise ConfigError(f"{source}: invalid configuration\n" + "\n".join(problems))
+
+
+def _check_acyclic(runs: dict[str, Any], problems: list[str]) -> None:
+    for name in runs:
+        seen, current = {name}, runs[name].get("init_from")
+        while current is not None:
+            if current in seen:
+                problems.append(f"  runs.{name}.init_from: runs start from each other in a cycle")
+                break
+            seen.add(current)
+            current = runs[current].get("init_from")
+
+
+# Accessors: the rest of the code reads the config only through these.
+
+def jet_selection(config: dict[str, Any], sample: str) -> JetSelection:
+    s, c = config["samples"][sample], config["clustering"]
+    return JetSelection(pt_min=float(s["jet_pt_min"]), pt_max=s.get("jet_pt_max"), rapidity_max=c["rapidity_max"],
+                        max_jets_per_event=c["max_jets_per_event"], match_radius=c["truth_match_radius"])
+
+
+def generation_settings(config: dict[str, Any]) -> GenerationSettings:
+    return GenerationSettings(**config["generation"])
+
+
+def jets_in_shard(config: dict[str, Any], sample: str, shard: int) -> int:
+    n, shards = config["samples"][sample]["n_jets"], config["samples"][sample]["shards"]
+    return n // shards + (1 if shard < n % shards else 0)
+
+
+def training_settings(config: dict[str, Any], run: str, threads: int = 1) -> TrainingSettings:
+    block = {"seed": config["seed"], **config["training"], **config["runs"][run].get("training", {}), "threads": threads}
+    return TrainingSettings.from_config(block)
+
+
+def model_spec(config: dict[str, Any], model: str) -> dict[str, Any]:
+    m = config["models"][model]
+    return {"architecture": m["architecture"], "features": list(m["features"]), "params": dict(m.get("params", {}))}
+
+
+def config_hash(*parts: Any) -> str:
+    """A short stable hash of config fragments, recorded in every file's provenance."""
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]

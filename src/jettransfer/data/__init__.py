@@ -1,0 +1,1 @@
+"""File formats (one module per format) and the loaders that batch them for training."""

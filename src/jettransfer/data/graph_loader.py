@@ -1,0 +1,54 @@
+"""Batches of packed Lund graphs for training: slicing only, no graph is rebuilt per epoch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+import torch
+
+from jettransfer.data.graph_file import GraphSet
+from jettransfer.data.ranges import concat_ranges
+from jettransfer.models.graph import GraphBatch
+
+
+class GraphBatches:
+    """Iterate (GraphBatch, labels). With shuffle, epoch e uses the permutation of seed + e."""
+
+    def __init__(self, graphs: GraphSet, features: Sequence[str], batch_size: int, shuffle: bool = False, seed: int = 0) -> None:
+        self.graphs = graphs
+        self.node_features = np.ascontiguousarray(graphs.node_features[:, graphs.feature_columns(features)])
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.seed = seed
+        self.epoch = 0
+
+    def __len__(self) -> int:
+        return -(-len(self.graphs) // self.batch_size)
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __iter__(self) -> Iterator[tuple[GraphBatch, torch.Tensor]]:
+        order = np.arange(len(self.graphs))
+        if self.shuffle:
+            order = np.random.default_rng(self.seed + self.epoch).permutation(len(self.graphs))
+        for start in range(0, len(order), self.batch_size):
+            yield self.batch(order[start : start + self.batch_size])
+
+    def batch(self, index: np.ndarray) -> tuple[GraphBatch, torch.Tensor]:
+        g = self.graphs
+        n_nodes, n_edges = g.nodes_per_graph[index], g.edges_per_graph[index]
+        nodes = concat_ranges(g.node_offsets[:-1][index], n_nodes)
+        edges = concat_ranges(g.edge_offsets[:-1][index], n_edges)
+        first_node = np.cumsum(n_nodes) - n_nodes
+        shift = np.repeat(first_node, n_edges)
+        edge_index = g.edge_index[:, edges].astype(np.int64) + shift
+        batch = GraphBatch(
+            x=torch.from_numpy(self.node_features[nodes]),
+            src=torch.from_numpy(edge_index[0]),
+            dst=torch.from_numpy(edge_index[1]),
+            graph_index=torch.from_numpy(np.repeat(np.arange(len(index)), n_nodes)),
+            n_graphs=len(index),
+        )
+        return batch, torch.from_numpy(g.labels[index].astype(np.int64))

@@ -1,0 +1,1 @@
+"""Neural networks, built by name through `jettransfer.models.registry`."""

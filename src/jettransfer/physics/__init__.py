@@ -1,0 +1,1 @@
+"""Physics: event generation, jet clustering and selection, Lund-plane declustering."""

@@ -1,0 +1,213 @@
+"""Pythia 8 generation of one shard: events are kept until the shard holds the jets asked for.
+
+Pythia's SlowJet (FastJet's core, inside C++) finds the anti-kt jets of each event, so Python
+only touches the constituents of the one or two candidate jets, not the ~700 particles.
+The clustering stage reclusters those constituents with FastJet itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass
+
+import awkward as ak
+import numpy as np
+
+from jettransfer.data.event_file import PARTICLE_FIELDS, TRUTH_FIELDS, EventRecord
+from jettransfer.physics.processes import Process
+from jettransfer.physics.selection import JetSelection, leading_in_window, truth_match
+
+log = logging.getLogger(__name__)
+
+# Pythia's Random:seed accepts 1 .. 900,000,000.
+_MAX_PYTHIA_SEED = 900_000_000
+# Candidate jets are stored with a margin below the cuts so FastJet re-finds every selected jet.
+_CANDIDATE_PT_FRACTION = 0.9
+_CANDIDATE_RAPIDITY_MARGIN = 0.2
+# Particles beyond this |eta| never reach a jet with |y| < 2.5 and R <= 1.5.
+_PARTICLE_ETA_MAX = 10.0
+_MAX_CONSECUTIVE_FAILURES = 100
+
+
+@dataclass(frozen=True)
+class GenerationSettings:
+    sqrt_s_gev: float = 14000.0
+    pthat_min_fraction: float = 0.85
+    underlying_event: bool = True
+    hadronisation: bool = True
+    max_events_per_jet: int = 2000
+
+
+def shard_seed(base_seed: int, sample: str, shard: int) -> int:
+    """A stable seed for shard `shard` of `sample`: independent shards, same config -> same bytes."""
+    digest = hashlib.sha256(f"{base_seed}/{sample}/{shard}".encode()).digest()
+    return int.from_bytes(digest[:8], "little") % _MAX_PYTHIA_SEED + 1
+
+
+def pythia_settings(process: Process, jet_pt_min: float, seed: int, settings: GenerationSettings) -> list[str]:
+    return [
+        f"Beams:eCM = {settings.sqrt_s_gev}",
+        *process.pythia_settings,
+        f"PhaseSpace:pTHatMin = {settings.pthat_min_fraction * jet_pt_min}",
+        f"PartonLevel:MPI = {'on' if settings.underlying_event else 'off'}",
+        f"HadronLevel:all = {'on' if settings.hadronisation else 'off'}",
+        "Random:setSeed = on",
+        f"Random:seed = {seed}",
+        "Print:quiet = on",
+        "Next:numberCount = 0",
+    ]
+
+
+def generator_version() -> str:
+    import pythia8mc
+
+    return f"pythia8mc {getattr(pythia8mc, '__version__', 'unknown')}"
+
+
+def generate_events(
+    process: Process,
+    n_jets: int,
+    selection: JetSelection,
+    jet_radius: float,
+    seed: int,
+    settings: GenerationSettings,
+    progress_seconds: float = 30.0,
+) -> EventRecord:
+    """Generate events until `n_jets` jets pass `selection` (and, for signal, truth matching)."""
+    import pythia8mc
+
+    pythia = pythia8mc.Pythia("", False)
+    for line in pythia_settings(process, selection.pt_min, seed, settings):
+        if not pythia.readString(line):
+            raise ValueError(f"Pythia rejected the setting {line!r}")
+    if not pythia.init():
+        raise RuntimeError(f"Pythia failed to initialise for process {process.name}")
+    slow_jet = pythia8mc.SlowJet(-1, jet_radius, _CANDIDATE_PT_FRACTION * selection.pt_min, _PARTICLE_ETA_MAX, 2, 1)
+    candidate_cut = JetSelection(
+        pt_min=_CANDIDATE_PT_FRACTION * selection.pt_min,
+        pt_max=None,
+        rapidity_max=selection.rapidity_max + _CANDIDATE_RAPIDITY_MARGIN,
+        max_jets_per_event=selection.max_jets_per_event,
+    )
+
+    particles: dict[str, list] = {k: [] for k in PARTICLE_FIELDS}
+    truth: dict[str, list] = {k: [] for k in TRUTH_FIELDS}
+    event_numbers: list[int] = []
+    n_selected = n_tried = failures = 0
+    start = last_report = time.monotonic()
+    max_events = settings.max_events_per_jet * n_jets
+    while n_selected < n_jets:
+        if n_tried >= max_events:
+            raise RuntimeError(
+                f"{process.name}: only {n_selected} of {n_jets} jets after {n_tried} events; "
+                "are the jet cuts reachable at this pTHatMin?"
+            )
+        n_tried += 1
+        if not pythia.next():
+            failures += 1
+            if failures > _MAX_CONSECUTIVE_FAILURES:
+                raise RuntimeError(f"{process.name}: Pythia failed {failures} events in a row")
+            continue
+        failures = 0
+        event = pythia.event
+        slow_jet.analyze(event)
+        n_found = slow_jet.sizeJet()
+        if n_found == 0:
+            continue
+        pt = np.array([slow_jet.pT(i) for i in range(n_found)])
+        y = np.array([slow_jet.y(i) for i in range(n_found)])
+        candidates = leading_in_window(pt, y, candidate_cut)
+        if len(candidates) == 0:
+            continue
+        event_truth = _truth_partons(pythia, process.signal_pdg)
+        selected = leading_in_window(pt, y, selection)
+        if process.signal_pdg is not None and len(selected):
+            phi = np.array([slow_jet.phi(i) for i in selected])
+            matched = truth_match(
+                y[selected], phi, *(np.asarray(event_truth[k]) for k in ("px", "py", "pz", "energy", "mother")),
+                radius=selection.match_radius,
+            )
+            selected = selected[matched >= 0]
+        if len(selected) == 0:
+            continue
+        indices = [i for c in candidates for i in slow_jet.constituents(int(c))]
+        _append_particles(particles, event, indices)
+        for k in TRUTH_FIELDS:
+            truth[k].append(event_truth[k])
+        event_numbers.append(n_tried - 1)
+        n_selected += len(selected)
+        now = time.monotonic()
+        if now - last_report > progress_seconds:
+            rate = n_selected / (now - start)
+            log.info("%s: %d/%d jets, %d events, %.1f jets/s, ETA %.0f s", process.name, n_selected, n_jets,
+                     n_tried, rate, (n_jets - n_selected) / max(rate, 1e-9))
+            last_report = now
+    elapsed = time.monotonic() - start
+    log.info("%s: %d jets from %d events in %.1f s (%.1f jets/s)", process.name, n_selected, n_tried, elapsed,
+             n_selected / elapsed)
+    return EventRecord(
+        event_number=np.asarray(event_numbers, dtype=np.int64),
+        particles={k: _jagged(v, PARTICLE_FIELDS[k]) for k, v in particles.items()},
+        truth={k: _jagged(v, TRUTH_FIELDS[k]) for k, v in truth.items()},
+        provenance={
+            "process": process.name, "seed": seed, "events_tried": n_tried, "jets_selected": n_selected,
+            "generator": generator_version(), "settings": pythia_settings(process, selection.pt_min, seed, settings),
+            "seconds": round(elapsed, 3),
+        },
+    )
+
+
+def _append_particles(particles: dict[str, list], event, indices: list[int]) -> None:
+    px, py, pz, energy, pid, charge = [], [], [], [], [], []
+    for i in indices:
+        p = event[i]
+        px.append(p.px()); py.append(p.py()); pz.append(p.pz()); energy.append(p.e())
+        pid.append(p.id()); charge.append(round(p.charge()))
+    for key, values in zip(("px", "py", "pz", "energy", "pid", "charge"), (px, py, pz, energy, pid, charge)):
+        particles[key].append(values)
+
+
+def _truth_partons(pythia, signal_pdg: int | None) -> dict[str, list]:
+    """The signal resonances (last copy before decay) and the quarks they decay to.
+
+    The event record starts with a copy of the hard process, so resonances are found among the
+    first `process.size()` entries; their decay chain is followed through W bosons to quarks.
+    """
+    out: dict[str, list] = {k: [] for k in TRUTH_FIELDS}
+    if signal_pdg is None:
+        return out
+    event, process = pythia.event, pythia.process
+    for i in range(process.size()):
+        # The first copy in the hard record only: a copy's mother is the same resonance.
+        if process[i].idAbs() != signal_pdg or process[process[i].mother1()].idAbs() == signal_pdg:
+            continue
+        last = event[i].iBotCopyId()
+        resonance_index = len(out["px"])
+        _append_truth(out, event[last], -1)
+        for quark in _decay_quarks(event, last):
+            _append_truth(out, event[quark], resonance_index)
+    return out
+
+
+def _decay_quarks(event, index: int) -> list[int]:
+    quarks = []
+    for d in event[index].daughterList():
+        daughter = event[d]
+        if daughter.idAbs() <= 5:
+            quarks.append(d)
+        elif daughter.idAbs() == 24:
+            quarks.extend(_decay_quarks(event, daughter.iBotCopyId()))
+    return quarks
+
+
+def _append_truth(out: dict[str, list], particle, mother: int) -> None:
+    out["px"].append(particle.px()); out["py"].append(particle.py()); out["pz"].append(particle.pz())
+    out["energy"].append(particle.e()); out["pid"].append(particle.id()); out["mother"].append(mother)
+
+
+def _jagged(rows: list[list], dtype) -> ak.Array:
+    flat = np.asarray([x for row in rows for x in row], dtype=dtype)
+    counts = np.asarray([len(row) for row in rows], dtype=np.int64)
+    return ak.unflatten(flat, counts)

@@ -1,0 +1,1 @@
+"""Figures, written as PNG and PDF."""

@@ -1,0 +1,34 @@
+"""Stage: score a trained run on its task's test split and compute its metrics."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import numpy as np
+
+from jettransfer.data.atomic import atomic_path
+from jettransfer.data.graph_file import read_graphs
+from jettransfer.data.graph_loader import GraphBatches
+from jettransfer.evaluate.metrics import tagger_metrics
+from jettransfer.train.checkpoint import load_model
+from jettransfer.train.device import choose_device
+from jettransfer.train.engine import predict_scores
+
+
+def evaluate_run(config: dict[str, Any], run: str, checkpoint: str | os.PathLike, test_path: str | os.PathLike,
+                 scores_output: str | os.PathLike, metrics_output: str | os.PathLike, threads: int = 1) -> None:
+    model, spec = load_model(checkpoint)
+    batches = GraphBatches(read_graphs(test_path), spec["features"], batch_size=1024)
+    scores, labels = predict_scores(model, batches, choose_device(threads))
+    with atomic_path(scores_output) as tmp:
+        np.savez(tmp, scores=scores, labels=labels)
+    metrics = {"run": run, **tagger_metrics(labels, scores)}
+    with atomic_path(metrics_output) as tmp:
+        tmp.write_text(json.dumps(metrics, indent=2))
+
+
+def read_scores(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
+    with np.load(path) as archive:
+        return archive["scores"], archive["labels"]

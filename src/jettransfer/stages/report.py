@@ -1,0 +1,44 @@
+"""Stages: the configured tables (CSV + Markdown) and ROC figures (PNG + PDF)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from jettransfer.evaluate.metrics import roc
+from jettransfer.evaluate.tables import write_table
+from jettransfer.plots.roc import plot_roc_with_ratio
+from jettransfer.stages.evaluate import read_scores
+
+
+def metrics_table(config: dict[str, Any], table: str, metrics_paths: Mapping[str, str], summary_paths: Mapping[str, str],
+                  csv_path: str | os.PathLike, markdown_path: str | os.PathLike) -> None:
+    spec = config["tables"][table]
+    rows = []
+    for run in spec["runs"]:
+        metrics = json.loads(open(metrics_paths[run]).read())
+        summary = json.loads(open(summary_paths[run]).read())
+        run_spec = config["runs"][run]
+        rows.append({
+            "run": run, "task": run_spec["task"], "model": run_spec["model"], "mode": run_spec["mode"],
+            "source": run_spec.get("init_from", "-"), "n_train": summary["n_train"], "epochs": summary["epochs"],
+            "AUC": metrics["auc"], "accuracy": metrics["accuracy"], "Rej@30%": metrics["rejection_at_30"],
+            "Rej@50%": metrics["rejection_at_50"], "n_test": metrics["n_signal"] + metrics["n_background"],
+            "ms/sample/epoch": summary["ms_per_sample_epoch"], "device": summary["device"],
+        })
+    write_table(rows, csv_path, markdown_path, spec.get("title", table),
+                formats={"AUC": ".4f", "accuracy": ".4f", "Rej@30%": ".1f", "Rej@50%": ".1f", "ms/sample/epoch": ".3f"},
+                notes=["Rej@X% = 1/eps_background at signal efficiency X%, on the test split (n_test jets)."])
+
+
+def roc_figure(config: dict[str, Any], figure: str, score_paths: Mapping[str, str],
+               png_path: str | os.PathLike, pdf_path: str | os.PathLike) -> None:
+    spec = config["figures"][figure]
+    curves = {}
+    for run in spec["runs"]:
+        scores, labels = read_scores(score_paths[run])
+        curves[config["runs"][run].get("label", run)] = (roc(labels, scores), config["runs"][run]["mode"])
+    reference = config["runs"][spec["reference"]].get("label", spec["reference"])
+    plot_roc_with_ratio(curves, reference, spec.get("title", figure), png_path, pdf_path)

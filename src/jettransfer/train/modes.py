@@ -1,0 +1,41 @@
+"""The three ways a tagger starts training: scratch, fine-tune, frozen (seed 000, Sec. 3)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from torch import nn
+
+from jettransfer.train.checkpoint import load_compatible_weights
+
+MODES = ("scratch", "finetune", "frozen")
+
+
+def prepare_model(model: nn.Module, mode: str, spec: dict[str, Any], source_checkpoint: str | os.PathLike | None) -> None:
+    """scratch: as built. finetune: source weights, all trainable (the LR is divided elsewhere).
+    frozen: source weights; backbone frozen and kept in eval mode so BatchNorm statistics do not
+    drift; head re-initialised."""
+    if mode not in MODES:
+        raise ValueError(f"unknown training mode {mode!r}; known: {MODES}")
+    if mode == "scratch":
+        return
+    if source_checkpoint is None:
+        raise ValueError(f"mode {mode!r} needs a source checkpoint")
+    load_compatible_weights(source_checkpoint, model, spec)
+    if mode == "frozen":
+        for module in model.backbone_modules():
+            for p in module.parameters():
+                p.requires_grad_(False)
+        model.backbone_frozen = True
+        for layer in model.head.modules():
+            if hasattr(layer, "reset_parameters") and layer is not model.head:
+                layer.reset_parameters()
+
+
+def set_train_mode(model: nn.Module) -> None:
+    """model.train(), except that a frozen backbone stays in eval mode."""
+    model.train()
+    if getattr(model, "backbone_frozen", False):
+        for module in model.backbone_modules():
+            module.eval()

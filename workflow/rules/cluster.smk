@@ -1,0 +1,20 @@
+rule cluster_jets:
+    """FastJet anti-kt jets of one shard: selection, truth matching, constituents."""
+    input:
+        "results/events/{sample}/shard{shard}.root",
+    output:
+        "results/jets/{sample}/shard{shard}.root",
+    log:
+        "logs/cluster/{sample}_shard{shard}.log",
+    benchmark:
+        "results/benchmarks/cluster/{sample}_shard{shard}.tsv"
+    params:
+        clustering=config["clustering"],
+    threads: family_resources("cluster")["threads"]
+    resources:
+        mem_mb=family_resources("cluster")["mem_mb"],
+        runtime=family_resources("cluster")["runtime"],
+    conda:
+        "../envs/jettransfer.yaml"
+    script:
+        "../../scripts/cluster_jets.py"

@@ -1,0 +1,28 @@
+rule train_tagger:
+    """A tagger trained from scratch on its task's training split."""
+    input:
+        train=lambda w: dataset_file(w.run, "train"),
+        validation=lambda w: dataset_file(w.run, "validation"),
+    output:
+        checkpoint="results/models/{run}/checkpoint.pt",
+        history="results/models/{run}/history.csv",
+        summary="results/models/{run}/summary.json",
+    log:
+        "logs/train/{run}.log",
+    benchmark:
+        "results/benchmarks/train/{run}.tsv"
+    wildcard_constraints:
+        run=_alternatives(SCRATCH_RUNS),
+    params:
+        run=lambda w: config["runs"][w.run],
+        model=lambda w: config["models"][config["runs"][w.run]["model"]],
+        training=config["training"],
+    threads: family_resources("train")["threads"]
+    resources:
+        mem_mb=family_resources("train")["mem_mb"],
+        runtime=family_resources("train")["runtime"],
+        gpu=family_resources("train")["gpu"],
+    conda:
+        "../envs/jettransfer.yaml"
+    script:
+        "../../scripts/train_tagger.py"

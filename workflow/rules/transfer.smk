@@ -1,0 +1,29 @@
+rule transfer_tagger:
+    """A tagger started from another run's weights: fine-tuned, or with frozen EdgeConv blocks."""
+    input:
+        train=lambda w: dataset_file(w.run, "train"),
+        validation=lambda w: dataset_file(w.run, "validation"),
+        source=lambda w: f"results/models/{config['runs'][w.run]['init_from']}/checkpoint.pt",
+    output:
+        checkpoint="results/models/{run}/checkpoint.pt",
+        history="results/models/{run}/history.csv",
+        summary="results/models/{run}/summary.json",
+    log:
+        "logs/transfer/{run}.log",
+    benchmark:
+        "results/benchmarks/transfer/{run}.tsv"
+    wildcard_constraints:
+        run=_alternatives(TRANSFER_RUNS),
+    params:
+        run=lambda w: config["runs"][w.run],
+        model=lambda w: config["models"][config["runs"][w.run]["model"]],
+        training=config["training"],
+    threads: family_resources("train")["threads"]
+    resources:
+        mem_mb=family_resources("train")["mem_mb"],
+        runtime=family_resources("train")["runtime"],
+        gpu=family_resources("train")["gpu"],
+    conda:
+        "../envs/jettransfer.yaml"
+    script:
+        "../../scripts/train_tagger.py"

@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from jettransfer.data.atomic import atomic_path
 from jettransfer.data.errors import InputFileError
+from jettransfer.data.npz import write_npz
 from jettransfer.data.ranges import concat_ranges, offsets_from_counts
 
 SCHEMA_VERSION = 1
@@ -112,13 +112,12 @@ def graphs_from_trees(parents: Sequence[np.ndarray], features: Sequence[np.ndarr
 
 
 def write_graphs(path: str | os.PathLike, graphs: GraphSet) -> None:
-    with atomic_path(path) as tmp:
-        np.savez(
-            tmp, node_features=graphs.node_features, node_offsets=graphs.node_offsets,
-            edge_index=graphs.edge_index, edge_offsets=graphs.edge_offsets, labels=graphs.labels,
-            jet_pt=graphs.jet_pt, feature_names=np.asarray(graphs.feature_names, dtype=str),
-            schema_version=np.int64(SCHEMA_VERSION), provenance=json.dumps(graphs.provenance, sort_keys=True),
-        )
+    write_npz(path, {
+        "node_features": graphs.node_features, "node_offsets": graphs.node_offsets,
+        "edge_index": graphs.edge_index, "edge_offsets": graphs.edge_offsets, "labels": graphs.labels,
+        "jet_pt": graphs.jet_pt, "feature_names": np.asarray(graphs.feature_names, dtype=str),
+        "schema_version": np.int64(SCHEMA_VERSION), "provenance": np.asarray(json.dumps(graphs.provenance, sort_keys=True)),
+    })
 
 
 def read_graphs(path: str | os.PathLike) -> GraphSet:

@@ -6,9 +6,14 @@ TTree that ROOT users' tools read, so that is what we use.
 
 from __future__ import annotations
 
+import contextlib
+import datetime
+import hashlib
 import json
 import os
-from collections.abc import Mapping
+import types
+import uuid
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import awkward as ak
@@ -32,14 +37,44 @@ def write_tree(
     columns: dict[str, Any] = {k: np.ascontiguousarray(v) for k, v in flat.items()}
     for group, fields in jagged.items():
         columns[group] = ak.zip(dict(fields))
-    with atomic_path(path) as tmp:
-        with uproot.recreate(tmp) as out:
+    file_uuid = uuid.UUID(bytes=hashlib.sha256(json.dumps(provenance, sort_keys=True).encode()).digest()[:16])
+    with atomic_path(path) as tmp, _fixed_header_clock():
+        with uproot.recreate(tmp, uuid_function=lambda: file_uuid) as out:
             out[PROVENANCE_KEY] = json.dumps(provenance, sort_keys=True)
             types = {k: (v.dtype if isinstance(v, np.ndarray) else v.type.content) for k, v in columns.items()}
             tree = out.mktree(tree_name, types)
             n = len(next(iter(flat.values()))) if flat else 0
             if n:
                 tree.extend(columns)
+
+
+class _FixedDatetime(datetime.datetime):
+    @classmethod
+    def now(cls, tz=None):  # noqa: ARG003
+        return cls(2000, 1, 1)
+
+
+@contextlib.contextmanager
+def _fixed_header_clock() -> Iterator[None]:
+    """ROOT headers record when they were written; uproot stamps datetime.now() into them.
+
+    While we write, uproot's writer modules see a clock fixed at 2000-01-01, so that the same
+    inputs give the same bytes (provenance, not the header, says what made a file).
+    """
+    from uproot.writing import _cascade, _cascadetree
+
+    shim = types.ModuleType("datetime")
+    shim.__dict__.update(datetime.__dict__)
+    shim.datetime = _FixedDatetime
+    modules = (_cascade, _cascadetree)
+    saved = [m.datetime for m in modules]
+    for module in modules:
+        module.datetime = shim
+    try:
+        yield
+    finally:
+        for module, original in zip(modules, saved):
+            module.datetime = original
 
 
 def read_tree(

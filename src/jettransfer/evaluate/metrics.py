@@ -14,8 +14,12 @@ class RocCurve:
     background_efficiency: np.ndarray  # false-positive rate
 
     def rejection_at(self, signal_efficiency: float) -> float:
-        """1 / eps_background at the given eps_signal (linear interpolation); inf if no background passes."""
-        eps_b = float(np.interp(signal_efficiency, self.signal_efficiency, self.background_efficiency))
+        """1 / eps_background of the cut that keeps at least `signal_efficiency` of the signal.
+
+        Taking the first ROC point at or above the target (not interpolating) is well defined at
+        the vertical steps of a finite test set. inf if no background passes that cut.
+        """
+        eps_b = float(np.min(self.background_efficiency[self.signal_efficiency >= signal_efficiency]))
         return float("inf") if eps_b <= 0 else 1.0 / eps_b
 
 

@@ -84,7 +84,9 @@ def generate_events(
             raise ValueError(f"Pythia rejected the setting {line!r}")
     if not pythia.init():
         raise RuntimeError(f"Pythia failed to initialise for process {process.name}")
-    slow_jet = pythia8mc.SlowJet(-1, jet_radius, _CANDIDATE_PT_FRACTION * selection.pt_min, _PARTICLE_ETA_MAX, 2, 1)
+    # power -1 = anti-kt; select 2 = visible final-state particles; massSet 2 = their true masses,
+    # so rapidities and distances are those FastJet computes from the stored four-vectors.
+    slow_jet = pythia8mc.SlowJet(-1, jet_radius, _CANDIDATE_PT_FRACTION * selection.pt_min, _PARTICLE_ETA_MAX, 2, 2)
     candidate_cut = JetSelection(
         pt_min=_CANDIDATE_PT_FRACTION * selection.pt_min,
         pt_max=None,
@@ -154,7 +156,6 @@ def generate_events(
         provenance={
             "process": process.name, "seed": seed, "events_tried": n_tried, "jets_selected": n_selected,
             "generator": generator_version(), "settings": pythia_settings(process, selection.pt_min, seed, settings),
-            "seconds": round(elapsed, 3),
         },
     )
 

@@ -11,6 +11,7 @@ import numpy as np
 from jettransfer.data.atomic import atomic_path
 from jettransfer.data.graph_file import read_graphs
 from jettransfer.data.graph_loader import GraphBatches
+from jettransfer.data.npz import write_npz
 from jettransfer.evaluate.metrics import tagger_metrics
 from jettransfer.train.checkpoint import load_model
 from jettransfer.train.device import choose_device
@@ -22,8 +23,7 @@ def evaluate_run(config: dict[str, Any], run: str, checkpoint: str | os.PathLike
     model, spec = load_model(checkpoint)
     batches = GraphBatches(read_graphs(test_path), spec["features"], batch_size=1024)
     scores, labels = predict_scores(model, batches, choose_device(threads))
-    with atomic_path(scores_output) as tmp:
-        np.savez(tmp, scores=scores, labels=labels)
+    write_npz(scores_output, {"scores": scores, "labels": labels})
     metrics = {"run": run, **tagger_metrics(labels, scores)}
     with atomic_path(metrics_output) as tmp:
         tmp.write_text(json.dumps(metrics, indent=2))

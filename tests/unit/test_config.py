@@ -1,0 +1,67 @@
+import copy
+
+import pytest
+import yaml
+
+from jettransfer.config import ConfigError, load_config, training_settings, validate_config
+from tests.conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def default_config():
+    with open(REPO / "config" / "config.yaml") as f:
+        return yaml.safe_load(f)
+
+
+@pytest.mark.parametrize("path", ["config/config.yaml", "tests/config/tiny.yaml"])
+def test_shipped_configs_are_valid(path):
+    config = load_config(REPO / path)
+    assert config["clustering"]["jet_radius"] == 0.8
+
+
+def test_defaults_are_filled_in(default_config):
+    config = copy.deepcopy(default_config)
+    del config["clustering"]
+    assert validate_config(config)["clustering"]["rapidity_max"] == 2.5
+
+
+def broken(config, path, value):
+    config = copy.deepcopy(config)
+    *parents, last = path
+    target = config
+    for key in parents:
+        target = target[key]
+    if value is KeyError:
+        del target[last]
+    else:
+        target[last] = value
+    return config
+
+
+@pytest.mark.parametrize("path, value, message", [
+    (("samples", "top_2tev", "n_jet"), 5, r"samples\.top_2tev: Additional properties are not allowed \('n_jet'"),
+    (("training", "epochs"), "ten", r"training\.epochs: 'ten' is not of type 'integer'"),
+    (("samples", "top_2tev", "n_jets"), 0, r"samples\.top_2tev\.n_jets: 0 is less than the minimum of 1"),
+    (("samples", "top_2tev", "process"), "zz", r"samples\.top_2tev\.process: 'zz' is not one of"),
+    (("runs", "top500_frozen", "init_from"), "nope", r"runs\.top500_frozen\.init_from: mode 'frozen' needs init_from"),
+    (("tasks", "top_500gev", "signal"), "qcd_500gev", r"tasks\.top_500gev\.signal: sample 'qcd_500gev' is QCD"),
+    (("splits", "test"), 0.3, r"splits: fractions must sum to 1"),
+    (("figures", "roc_transfer_top500", "reference"), "top2tev_scratch", r"reference: must be one of the figure's runs"),
+    (("runs", "top500_scratch", "model"), "lundnet9", r"runs\.top500_scratch\.model: unknown model 'lundnet9'"),
+])
+def test_config_errors_name_the_field(default_config, path, value, message):
+    with pytest.raises(ConfigError, match=message):
+        validate_config(broken(default_config, path, value), source="study.yaml")
+
+
+def test_cyclic_transfers_are_refused(default_config):
+    config = broken(default_config, ("runs", "top2tev_scratch"),
+                    {"task": "top_2tev", "model": "lundnet5", "mode": "finetune", "init_from": "top500_finetune"})
+    with pytest.raises(ConfigError, match="cycle"):
+        validate_config(config)
+
+
+def test_run_training_block_overrides_the_global_one(default_config):
+    config = broken(default_config, ("runs", "top500_finetune", "training"), {"train_fraction": 0.1, "epochs": 3})
+    settings = training_settings(validate_config(config), "top500_finetune")
+    assert settings.train_fraction == 0.1 and settings.epochs == 3 and settings.batch_size == 256

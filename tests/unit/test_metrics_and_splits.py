@@ -1,0 +1,51 @@
+import numpy as np
+import pytest
+
+from jettransfer.evaluate.metrics import roc, tagger_metrics
+from jettransfer.evaluate.tables import markdown_table
+from jettransfer.stages.preprocess import split_balanced
+from tests.unit.test_models import random_graphs
+
+
+def test_metrics_on_a_hand_made_tagger():
+    # 4 signal, 4 background; background scores 0.1 .. 0.4 and 0.65; signal 0.6 .. 0.9 with one at 0.2.
+    labels = np.array([1, 1, 1, 1, 0, 0, 0, 0, 0])
+    scores = np.array([0.9, 0.8, 0.6, 0.2, 0.1, 0.3, 0.4, 0.65, 0.05])
+    m = tagger_metrics(labels, scores)
+    # Pairs (s, b) with s > b: 0.9, 0.8 beat all 5; 0.6 beats 4; 0.2 beats 2  -> 16 of 20.
+    assert m["auc"] == pytest.approx(16 / 20)
+    # At eps_S = 0.5 the cut sits between 0.8 and 0.65: no background passes.
+    assert m["rejection_at_50"] == float("inf")
+    curve = roc(labels, scores)
+    assert curve.rejection_at(0.75) == pytest.approx(5.0)  # cut at 0.6: only 0.65 passes -> eps_B = 1/5
+
+
+def test_metrics_need_both_classes():
+    with pytest.raises(ValueError, match="both signal and background"):
+        tagger_metrics(np.ones(4), np.linspace(0, 1, 4))
+
+
+def test_splits_are_balanced_disjoint_and_reproducible():
+    signal, background = random_graphs(101, seed=1), random_graphs(90, seed=2)
+    signal.labels[:] = 1
+    background.labels[:] = 0
+    signal.jet_pt[:] = np.arange(101)
+    background.jet_pt[:] = 1000 + np.arange(90)
+    fractions = {"train": 0.8, "validation": 0.1, "test": 0.1}
+    splits = split_balanced(signal, background, fractions, seed=4)
+    ids = {k: set(v.jet_pt.tolist()) for k, v in splits.items()}
+    assert not (ids["train"] & ids["test"]) and not (ids["train"] & ids["validation"]) and not (ids["validation"] & ids["test"])
+    assert sum(len(v) for v in splits.values()) == 180
+    for graphs in splits.values():
+        assert graphs.labels.sum() * 2 == len(graphs)
+    # Interleaved: any prefix of the training split is balanced too.
+    assert splits["train"].labels[:10].tolist() == [1, 0] * 5
+    again = split_balanced(signal, background, fractions, seed=4)
+    np.testing.assert_array_equal(again["test"].jet_pt, splits["test"].jet_pt)
+
+
+def test_markdown_table_formats_numbers():
+    import pandas as pd
+
+    text = markdown_table(pd.DataFrame([{"run": "a", "AUC": 0.98765, "Rej": float("inf")}]), "T", {"AUC": ".3f"})
+    assert "| a | 0.988 | inf |" in text and text.startswith("# T")

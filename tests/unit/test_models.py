@@ -1,0 +1,126 @@
+import numpy as np
+import pytest
+import torch
+
+from jettransfer.data.errors import InputFileError
+from jettransfer.data.graph_file import concatenate_graphs, graphs_from_trees
+from jettransfer.data.graph_loader import GraphBatches
+from jettransfer.models.edgeconv import EdgeConvBlock
+from jettransfer.models.graph import GraphBatch
+from jettransfer.models.registry import build_model, count_parameters
+from jettransfer.train.checkpoint import save_checkpoint
+from jettransfer.train.engine import train_tagger
+from jettransfer.train.modes import prepare_model
+from jettransfer.train.settings import TrainingSettings
+
+LN5 = {"architecture": "lundnet", "features": ["ln_z", "ln_delta", "psi", "ln_m", "ln_kt"], "params": {}}
+
+
+def random_graphs(n_graphs, n_features=5, seed=0):
+    rng = np.random.default_rng(seed)
+    parents, features, labels = [], [], []
+    for g in range(n_graphs):
+        n = int(rng.integers(1, 12))
+        parents.append(np.array([-1] + [int(rng.integers(0, i)) for i in range(1, n)], dtype=np.int32))
+        label = g % 2
+        features.append((rng.normal(size=(n, n_features)) + 1.5 * label).astype(np.float32))
+        labels.append(label)
+    names = ("ln_z", "ln_delta", "psi", "ln_m", "ln_kt")[:n_features]
+    return graphs_from_trees(parents, features, labels, np.ones(n_graphs), names)
+
+
+def test_lundnet_parameter_counts():
+    # Seed 000: about 392K for LundNet5; LundNet3 differs only in its input width.
+    assert count_parameters(build_model("lundnet", 5)) == 391_340
+    assert count_parameters(build_model("lundnet", 3)) == 391_144
+
+
+def test_unknown_architecture_is_refused():
+    with pytest.raises(KeyError, match="unknown architecture 'nope'"):
+        build_model("nope", 5)
+
+
+def test_edgeconv_equals_the_textbook_per_edge_formula():
+    torch.manual_seed(0)
+    block = EdgeConvBlock(5, (8, 8)).eval()
+    batch, _ = GraphBatches(random_graphs(6), LN5["features"], batch_size=6).batch(np.arange(6))
+    x = batch.x
+    h = torch.cat([x[batch.dst], x[batch.src] - x[batch.dst]], dim=1)
+    for linear, norm in zip(block.linears, block.norms):
+        h = torch.relu(norm(linear(h)))
+    mean = torch.zeros(len(x), 8).index_add_(0, batch.dst, h)
+    mean = mean / torch.bincount(batch.dst, minlength=len(x)).clamp(min=1)[:, None]
+    expected = torch.relu(block.shortcut(x) + mean)
+    torch.testing.assert_close(block(x, batch), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_output_does_not_depend_on_node_order_or_batch_composition():
+    torch.manual_seed(0)
+    model = build_model("lundnet", 5).eval()
+    graphs = random_graphs(8)
+    loader = GraphBatches(graphs, LN5["features"], batch_size=8)
+    full, _ = loader.batch(np.arange(8))
+    alone, _ = loader.batch(np.array([3]))
+    with torch.no_grad():
+        out_full = model(full)
+        torch.testing.assert_close(model(alone)[0], out_full[3], rtol=1e-5, atol=1e-6)
+        # Reverse the node numbering inside the batch: same graphs, same outputs.
+        perm = torch.arange(full.x.shape[0] - 1, -1, -1)
+        inverse = torch.argsort(perm)
+        permuted = GraphBatch(full.x[perm], inverse[full.src], inverse[full.dst], full.graph_index[perm], full.n_graphs)
+        torch.testing.assert_close(model(permuted), out_full, rtol=1e-5, atol=1e-6)
+
+
+def test_frozen_mode_keeps_backbone_weights_and_batchnorm_statistics(tmp_path):
+    torch.manual_seed(0)
+    source = build_model("lundnet", 5)
+    save_checkpoint(tmp_path / "source.pt", source, LN5)
+    model = build_model("lundnet", 5)
+    prepare_model(model, "frozen", LN5, tmp_path / "source.pt")
+    backbone_before = {k: v.clone() for k, v in model.state_dict().items() if not k.startswith("head.")}
+    head_before = {k: v.clone() for k, v in model.state_dict().items() if k.startswith("head.")}
+    # The head was re-initialised: it no longer equals the source's head.
+    assert any(not torch.equal(v, source.state_dict()[k]) for k, v in head_before.items() if k.endswith("weight"))
+    graphs = random_graphs(64)
+    settings = TrainingSettings(epochs=1, batch_size=16, lr_milestones=())
+    train_tagger(model, GraphBatches(graphs, LN5["features"], 16, shuffle=True), GraphBatches(graphs, LN5["features"], 16),
+                 settings, "frozen", torch.device("cpu"))
+    after = model.state_dict()
+    for key, value in backbone_before.items():
+        assert torch.equal(after[key], value), f"{key} changed in frozen mode"
+    assert any(not torch.equal(after[k], v) for k, v in head_before.items()), "the head must train"
+
+
+def test_finetune_loads_all_source_weights(tmp_path):
+    torch.manual_seed(1)
+    source = build_model("lundnet", 5)
+    save_checkpoint(tmp_path / "source.pt", source, LN5)
+    model = build_model("lundnet", 5)
+    prepare_model(model, "finetune", LN5, tmp_path / "source.pt")
+    for key, value in source.state_dict().items():
+        assert torch.equal(model.state_dict()[key], value)
+    assert all(p.requires_grad for p in model.parameters())
+
+
+def test_checkpoint_of_another_feature_set_is_refused(tmp_path):
+    save_checkpoint(tmp_path / "ln3.pt", build_model("lundnet", 3), {**LN5, "features": ["ln_z", "ln_delta", "ln_kt"]})
+    with pytest.raises(InputFileError, match=r"ln3\.pt, field 'spec.features'"):
+        prepare_model(build_model("lundnet", 5), "finetune", LN5, tmp_path / "ln3.pt")
+
+
+def test_training_learns_a_separable_toy_and_is_reproducible():
+    graphs = concatenate_graphs([random_graphs(128, seed=1)])
+    validation = random_graphs(64, seed=2)
+    results = []
+    for _ in range(2):
+        torch.manual_seed(3)
+        model = build_model("lundnet", 5)
+        settings = TrainingSettings(epochs=3, batch_size=32, lr_milestones=(2,), seed=3)
+        result = train_tagger(model, GraphBatches(graphs, LN5["features"], 32, shuffle=True, seed=3),
+                              GraphBatches(validation, LN5["features"], 32), settings, "scratch", torch.device("cpu"))
+        results.append(result)
+    assert results[0].history[-1].val_accuracy > 0.8
+    assert [r.val_loss for r in results[0].history] == [r.val_loss for r in results[1].history]
+    assert results[0].history[1].learning_rate == pytest.approx(1e-3)
+    assert results[0].history[2].learning_rate == pytest.approx(1e-4)
+    assert results[0].ms_per_sample_epoch > 0

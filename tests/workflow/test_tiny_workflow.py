@@ -1,0 +1,102 @@
+"""Run the whole DAG through Snakemake on tests/config/tiny.yaml and check what a user gets."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.workflow
+SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+TINY = REPO / "tests" / "config" / "tiny.yaml"
+
+
+def snakemake(workdir: Path, *args: str, timeout: int = 1200) -> subprocess.CompletedProcess:
+    command = [SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir), *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("tiny")
+    result = snakemake(workdir, "--configfile", str(TINY), "--cores", "2")
+    assert result.returncode == 0, result.stderr[-4000:]
+    return workdir
+
+
+def test_every_declared_output_exists_and_nothing_is_left_to_do(tiny_run):
+    dry = snakemake(tiny_run, "--configfile", str(TINY), "--cores", "1", "-n")
+    assert dry.returncode == 0 and "Nothing to be done" in dry.stdout + dry.stderr
+
+
+def test_table_parses_with_sane_metrics(tiny_run):
+    config = yaml.safe_load(TINY.read_text())
+    table = pd.read_csv(tiny_run / "results" / "tables" / "transfer_top500.csv")
+    assert list(table["run"]) == config["tables"]["transfer_top500"]["runs"]
+    assert table["AUC"].between(0.5, 1.0, inclusive="right").all(), table
+    assert (table["Rej@50%"] >= 1.0).all() and (table["Rej@30%"] >= table["Rej@50%"]).all()
+    assert (table["ms/sample/epoch"] > 0).all()
+    frozen = table.set_index("mode").loc["frozen"]
+    assert frozen["source"] == "top2tev_scratch"
+    markdown = (tiny_run / "results" / "tables" / "transfer_top500.md").read_text()
+    assert markdown.startswith("# ") and "| top500_finetune |" in markdown
+
+
+def test_figures_are_valid_png_and_pdf(tiny_run):
+    figure = tiny_run / "results" / "figures" / "roc_transfer_top500"
+    assert figure.with_suffix(".png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    pdf = figure.with_suffix(".pdf").read_bytes()
+    assert pdf[:5] == b"%PDF-" and b"%%EOF" in pdf[-64:]
+    assert figure.with_suffix(".png").stat().st_size > 20_000
+
+
+def test_every_job_wrote_a_log_and_a_benchmark(tiny_run):
+    logs = list((tiny_run / "logs").rglob("*.log"))
+    benchmarks = list((tiny_run / "results" / "benchmarks").rglob("*.tsv"))
+    # 4 samples x 2 shards x (generate + cluster) + 4 graph files + 2 task splits + 4 trainings
+    # + 4 evaluations + 1 table + 1 figure.
+    assert len(logs) == len(benchmarks) == 16 + 4 + 2 + 4 + 4 + 2
+    train_log = (tiny_run / "logs" / "transfer" / "top500_frozen.log").read_text()
+    assert "mode frozen" in train_log and "epoch 2/2" in train_log
+    summary = json.loads((tiny_run / "results" / "models" / "top500_frozen" / "summary.json").read_text())
+    assert summary["trainable_parameters"] < summary["parameters"]
+
+
+def test_generation_and_preprocessing_are_byte_reproducible(tiny_run, tmp_path):
+    targets = ["results/datasets/top_500gev/train.npz", "results/datasets/top_500gev/test.npz"]
+    result = snakemake(tmp_path, "--configfile", str(TINY), "--cores", "2", *targets)
+    assert result.returncode == 0, result.stderr[-4000:]
+    produced = sorted(p.relative_to(tmp_path) for p in (tmp_path / "results").rglob("*")
+                      if p.is_file() and p.suffix in (".root", ".npz") and "benchmarks" not in p.parts)
+    assert len(produced) == 4 + 4 + 2 + 3  # events, jets, graph files, dataset splits of the 500 GeV task
+    for path in produced:
+        assert (tmp_path / path).read_bytes() == (tiny_run / path).read_bytes(), f"{path} differs between runs"
+
+
+def test_config_error_stops_before_any_job(tmp_path):
+    config = yaml.safe_load(TINY.read_text())
+    config["samples"]["top_2tev"]["n_jets"] = -3
+    config["runs"]["top500_frozen"]["mode"] = "freeze"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(config))
+    result = snakemake(tmp_path, "--configfile", str(bad), "--cores", "1")
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "bad.yaml" in output
+    assert "samples.top_2tev.n_jets: -3 is less than the minimum of 1" in output
+    assert "runs.top500_frozen.mode: 'freeze' is not one of" in output
+    assert not (tmp_path / "results").exists()
+
+
+def test_lint_is_clean(tmp_path):
+    shutil.copytree(REPO / "config", tmp_path / "config")
+    result = snakemake(tmp_path, "--lint", timeout=300)
+    assert "Congratulations, your workflow is in a good condition" in result.stdout + result.stderr, result.stdout[-3000:]

@@ -20,7 +20,7 @@ from typing import Any
 import awkward as ak
 import numpy as np
 
-from jettransfer.data.root_tree import read_tree, write_tree
+from jettransfer.data.root_tree import expected_kinds, read_tree, write_tree
 
 TREE = "events"
 PARTICLE_FIELDS = {"px": np.float32, "py": np.float32, "pz": np.float32, "energy": np.float32, "pid": np.int32, "charge": np.int8}
@@ -52,9 +52,7 @@ def write_events(path: str | os.PathLike, record: EventRecord) -> None:
 
 
 def read_events(path: str | os.PathLike) -> EventRecord:
-    expected = {"event_number": "iu"}
-    expected |= {f"part_{k}": "f" if np.dtype(t).kind == "f" else "iu" for k, t in PARTICLE_FIELDS.items()}
-    expected |= {f"truth_{k}": "f" if np.dtype(t).kind == "f" else "iu" for k, t in TRUTH_FIELDS.items()}
+    expected = {"event_number": "iu"} | expected_kinds(PARTICLE_FIELDS, "part_") | expected_kinds(TRUTH_FIELDS, "truth_")
     arrays, provenance = read_tree(path, TREE, expected)
     return EventRecord(
         event_number=np.asarray(arrays["event_number"]),

@@ -19,7 +19,7 @@ from typing import Any
 import awkward as ak
 import numpy as np
 
-from jettransfer.data.root_tree import read_tree, write_tree
+from jettransfer.data.root_tree import expected_kinds, read_tree, write_tree
 
 TREE = "jets"
 JET_FIELDS = {
@@ -58,11 +58,7 @@ def write_jets(path: str | os.PathLike, table: JetTable) -> None:
 
 
 def read_jets(path: str | os.PathLike) -> JetTable:
-    expected = {k: np.dtype(t).kind for k, t in JET_FIELDS.items()}
-    expected |= {f"part_{k}": np.dtype(t).kind for k, t in CONSTITUENT_FIELDS.items()}
-    # Integers of any width are fine on read; floats must be floats.
-    expected = {k: ("iu" if v in "iu" else "f") for k, v in expected.items()}
-    arrays, provenance = read_tree(path, TREE, expected)
+    arrays, provenance = read_tree(path, TREE, expected_kinds(JET_FIELDS) | expected_kinds(CONSTITUENT_FIELDS, "part_"))
     return JetTable(
         {k: np.asarray(arrays[k]) for k in JET_FIELDS},
         {k: arrays[f"part_{k}"] for k in CONSTITUENT_FIELDS},

@@ -114,5 +114,11 @@ def read_tree(
     return arrays, provenance
 
 
+def expected_kinds(fields: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+    """Branch -> accepted numpy dtype kinds for `read_tree`: floats must be floats, integers
+    may be of any width or signedness."""
+    return {f"{prefix}{name}": "f" if np.dtype(t).kind == "f" else "iu" for name, t in fields.items()}
+
+
 def _leaf_dtype(array: ak.Array) -> np.dtype:
     return np.asarray(ak.flatten(array, axis=None)).dtype

@@ -71,12 +71,18 @@ def test_output_does_not_depend_on_node_order_or_batch_composition():
         torch.testing.assert_close(model(permuted), out_full, rtol=1e-5, atol=1e-6)
 
 
-def test_frozen_mode_keeps_backbone_weights_and_batchnorm_statistics(tmp_path):
-    torch.manual_seed(0)
+def transferred(tmp_path, mode, seed):
+    """(source model, a fresh model prepared from the source's checkpoint in `mode`)."""
+    torch.manual_seed(seed)
     source = build_model("lundnet", 5)
     save_checkpoint(tmp_path / "source.pt", source, LN5)
     model = build_model("lundnet", 5)
-    prepare_model(model, "frozen", LN5, tmp_path / "source.pt")
+    prepare_model(model, mode, LN5, tmp_path / "source.pt")
+    return source, model
+
+
+def test_frozen_mode_keeps_backbone_weights_and_batchnorm_statistics(tmp_path):
+    source, model = transferred(tmp_path, "frozen", seed=0)
     backbone_before = {k: v.clone() for k, v in model.state_dict().items() if not k.startswith("head.")}
     head_before = {k: v.clone() for k, v in model.state_dict().items() if k.startswith("head.")}
     # The head was re-initialised: it no longer equals the source's head.
@@ -92,11 +98,7 @@ def test_frozen_mode_keeps_backbone_weights_and_batchnorm_statistics(tmp_path):
 
 
 def test_finetune_loads_all_source_weights(tmp_path):
-    torch.manual_seed(1)
-    source = build_model("lundnet", 5)
-    save_checkpoint(tmp_path / "source.pt", source, LN5)
-    model = build_model("lundnet", 5)
-    prepare_model(model, "finetune", LN5, tmp_path / "source.pt")
+    source, model = transferred(tmp_path, "finetune", seed=1)
     for key, value in source.state_dict().items():
         assert torch.equal(model.state_dict()[key], value)
     assert all(p.requires_grad for p in model.parameters())

@@ -30,7 +30,8 @@ def metrics_table(config: dict[str, Any], table: str, metrics_paths: Mapping[str
         })
     write_table(rows, csv_path, markdown_path, spec.get("title", table),
                 formats={"AUC": ".4f", "accuracy": ".4f", "Rej@30%": ".1f", "Rej@50%": ".1f", "ms/sample/epoch": ".3f"},
-                notes=["Rej@X% = 1/eps_background at signal efficiency X%, on the test split (n_test jets)."])
+                notes=["Rej@X% = 1/eps_background at signal efficiency X%, on the test split (n_test jets, half of them "
+                       "background); inf means no background jet passes, i.e. a rejection above n_test/2."])
 
 
 def roc_figure(config: dict[str, Any], figure: str, score_paths: Mapping[str, str],

@@ -86,16 +86,16 @@ def small_graphs(sizes, label):
 
 def test_graph_file_round_trip_take_and_concatenate(tmp_path):
     graphs = concatenate_graphs([small_graphs([3, 1, 4], 1), small_graphs([2], 0)])
-    assert len(graphs) == 4 and graphs.edges_per_graph.tolist() == [4, 0, 6, 2]
+    assert len(graphs) == 4 and graphs.nodes_per_graph.tolist() == [3, 1, 4, 2]
     path = tmp_path / "g.npz"
     write_graphs(path, graphs)
     back = read_graphs(path)
-    for key in ("node_features", "node_offsets", "edge_index", "edge_offsets", "labels"):
+    for key in ("node_features", "node_offsets", "parent", "labels"):
         np.testing.assert_array_equal(getattr(back, key), getattr(graphs, key))
     picked = back.take(np.array([2, 0]))
     assert picked.nodes_per_graph.tolist() == [4, 3] and picked.labels.tolist() == [1, 1]
     assert picked.node_features[:4, 0].tolist() == [4.0] * 4
-    assert picked.edge_index.max() < 4
+    assert picked.parent.tolist() == [-1, 0, 1, 2, -1, 0, 1]
 
 
 def test_graph_file_is_byte_reproducible(tmp_path):
@@ -105,10 +105,24 @@ def test_graph_file_is_byte_reproducible(tmp_path):
     assert (tmp_path / "a" / "g.npz").read_bytes() == (tmp_path / "b" / "g.npz").read_bytes()
 
 
-def test_graph_file_with_missing_array_is_refused(tmp_path):
-    np.savez(tmp_path / "g.npz", node_features=np.zeros((1, 2), np.float32))
+def test_graph_file_with_missing_array_or_old_version_is_refused(tmp_path):
+    np.savez(tmp_path / "g.npz", schema_version=2, node_features=np.zeros((1, 2), np.float32))
     with pytest.raises(InputFileError, match="field 'node_offsets'"):
         read_graphs(tmp_path / "g.npz")
+    np.savez(tmp_path / "old.npz", schema_version=1)
+    with pytest.raises(InputFileError, match=r"old\.npz, field 'schema_version': version 1, expected 2"):
+        read_graphs(tmp_path / "old.npz")
+
+
+def test_loader_links_each_node_to_its_parent_both_ways():
+    from jettransfer.data.graph_loader import GraphBatches
+
+    graphs = concatenate_graphs([small_graphs([3], 1), small_graphs([1, 2], 0)])
+    batch, labels = GraphBatches(graphs, ("a",), batch_size=3).batch(np.array([0, 1, 2]))
+    edges = set(zip(batch.src.tolist(), batch.dst.tolist()))
+    # Graph 0: nodes 0-1-2 in a chain; graph 1: one node (3); graph 2: nodes 4-5.
+    assert edges == {(1, 0), (0, 1), (2, 1), (1, 2), (5, 4), (4, 5)}
+    assert batch.graph_index.tolist() == [0, 0, 0, 1, 2, 2] and labels.tolist() == [1, 0, 0]
 
 
 def test_unknown_feature_is_a_clear_error():

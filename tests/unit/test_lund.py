@@ -5,7 +5,9 @@ import fastjet
 import numpy as np
 import pytest
 
-from jettransfer.physics.lund import LUND_FEATURES, lund_tree
+from jettransfer.data.ranges import offsets_from_counts
+from jettransfer.physics.cambridge import cambridge_histories
+from jettransfer.physics.lund import LUND_FEATURES, fastjet_cambridge_history, forest_from_histories, lund_forest, lund_tree
 
 
 def massless(pt, y, phi):
@@ -85,3 +87,39 @@ def test_primary_chain_equals_fastjet_lund_declusterings(top_sample, qcd_sample)
                                        ak.to_numpy(ref["Delta"]), rtol=1e-5)
             np.testing.assert_allclose(np.exp(tree.features[chain, LUND_FEATURES.index("ln_kt")]),
                                        ak.to_numpy(ref["kt"]), rtol=1e-4)
+
+
+def jet_momenta(jets, i):
+    return np.stack([ak.to_numpy(jets.constituents[k][i]).astype(float) for k in ("px", "py", "pz", "energy")], axis=1)
+
+
+def test_compiled_cambridge_history_equals_fastjet(top_sample, qcd_sample):
+    """Same merges in the same order, same recombined momenta, on real Pythia jets."""
+    for _, jets in (top_sample, qcd_sample):
+        for i in range(20):
+            momenta = jet_momenta(jets, i)
+            parents, history = cambridge_histories(momenta, np.array([0, len(momenta)]))
+            ref_parents, ref_history = fastjet_cambridge_history(momenta)
+            np.testing.assert_array_equal(parents, ref_parents)
+            np.testing.assert_allclose(history, ref_history, rtol=1e-12, atol=1e-9)
+
+
+def test_forest_of_many_jets_equals_trees_one_by_one(top_sample):
+    _, jets = top_sample
+    momenta = [jet_momenta(jets, i) for i in range(12)]
+    # Include a one-constituent jet in the middle of the batch.
+    momenta.insert(5, momenta[0][:1])
+    forest = lund_forest(np.concatenate(momenta), offsets_from_counts([len(m) for m in momenta]))
+    assert len(forest) == 13
+    for i, m in enumerate(momenta):
+        parents, history = fastjet_cambridge_history(m)
+        reference = forest_from_histories(parents, history, np.array([len(m)])).tree(0)
+        tree = forest.tree(i)
+        np.testing.assert_allclose(tree.features, reference.features, rtol=1e-5, atol=1e-6)
+        np.testing.assert_array_equal(tree.parent, reference.parent)
+        np.testing.assert_array_equal(tree.primary_chain(), reference.primary_chain())
+
+
+def test_jet_without_constituents_is_refused():
+    with pytest.raises(ValueError, match="at least one constituent"):
+        lund_forest(np.zeros((2, 4)), np.array([0, 2, 2]))

@@ -1,16 +1,17 @@
-"""Lund-graph files: many jets' graphs packed into flat arrays (one .npz, uncompressed).
+"""Lund-graph files: many jets' trees packed into flat arrays (one .npz, uncompressed).
 
-Arrays (G graphs, N nodes, E directed edges in all):
+Arrays (G graphs, N nodes in all):
   node_features  float32 [N, F]   columns named by `feature_names`
   node_offsets   int64   [G + 1]  graph g owns nodes node_offsets[g]:node_offsets[g+1]
-  edge_index     int32   [2, E]   (source, destination), node indices local to the graph
-  edge_offsets   int64   [G + 1]
+  parent         int16   [N]      parent node, local to the graph (-1 for the root); each
+                                  tree link is a pair of directed edges for message passing
   labels         int64   [G]      1 signal, 0 background
   jet_pt         float32 [G]
   feature_names  str     [F]
   schema_version int     SCHEMA_VERSION
   provenance     str     JSON
-Graphs are built once here; loaders only slice these arrays.
+Storing the parent, not an edge list, keeps a jet of n nodes at n * (4 F + 2) bytes. Graphs
+are built once here; loaders only slice these arrays.
 """
 
 from __future__ import annotations
@@ -28,19 +29,16 @@ from jettransfer.data.errors import InputFileError
 from jettransfer.data.npz import write_npz
 from jettransfer.data.ranges import concat_ranges, offsets_from_counts
 
-SCHEMA_VERSION = 1
-_ARRAYS = {
-    "node_features": ("f", 2), "node_offsets": ("i", 1), "edge_index": ("i", 2),
-    "edge_offsets": ("i", 1), "labels": ("i", 1), "jet_pt": ("f", 1),
-}
+SCHEMA_VERSION = 2
+_ARRAYS = {"node_features": ("f", 2), "node_offsets": ("i", 1), "parent": ("i", 1), "labels": ("i", 1), "jet_pt": ("f", 1)}
+_MAX_NODES = np.iinfo(np.int16).max
 
 
 @dataclass
 class GraphSet:
     node_features: np.ndarray
     node_offsets: np.ndarray
-    edge_index: np.ndarray
-    edge_offsets: np.ndarray
+    parent: np.ndarray
     labels: np.ndarray
     jet_pt: np.ndarray
     feature_names: tuple[str, ...]
@@ -53,10 +51,6 @@ class GraphSet:
     def nodes_per_graph(self) -> np.ndarray:
         return np.diff(self.node_offsets)
 
-    @property
-    def edges_per_graph(self) -> np.ndarray:
-        return np.diff(self.edge_offsets)
-
     def feature_columns(self, names: Sequence[str]) -> list[int]:
         missing = [n for n in names if n not in self.feature_names]
         if missing:
@@ -65,14 +59,10 @@ class GraphSet:
 
     def take(self, index: np.ndarray) -> "GraphSet":
         index = np.asarray(index, dtype=np.int64)
-        n_nodes, n_edges = self.nodes_per_graph[index], self.edges_per_graph[index]
-        nodes = concat_ranges(self.node_offsets[:-1][index], n_nodes)
-        edges = concat_ranges(self.edge_offsets[:-1][index], n_edges)
-        return GraphSet(
-            self.node_features[nodes], offsets_from_counts(n_nodes), self.edge_index[:, edges],
-            offsets_from_counts(n_edges), self.labels[index], self.jet_pt[index], self.feature_names,
-            dict(self.provenance),
-        )
+        counts = self.nodes_per_graph[index]
+        nodes = concat_ranges(self.node_offsets[:-1][index], counts)
+        return GraphSet(self.node_features[nodes], offsets_from_counts(counts), self.parent[nodes],
+                        self.labels[index], self.jet_pt[index], self.feature_names, dict(self.provenance))
 
 
 def concatenate_graphs(parts: Sequence[GraphSet]) -> GraphSet:
@@ -82,8 +72,7 @@ def concatenate_graphs(parts: Sequence[GraphSet]) -> GraphSet:
     return GraphSet(
         np.concatenate([p.node_features for p in parts]),
         offsets_from_counts(np.concatenate([p.nodes_per_graph for p in parts])),
-        np.concatenate([p.edge_index for p in parts], axis=1),
-        offsets_from_counts(np.concatenate([p.edges_per_graph for p in parts])),
+        np.concatenate([p.parent for p in parts]),
         np.concatenate([p.labels for p in parts]),
         np.concatenate([p.jet_pt for p in parts]),
         names,
@@ -91,31 +80,31 @@ def concatenate_graphs(parts: Sequence[GraphSet]) -> GraphSet:
     )
 
 
+def make_graph_set(features: np.ndarray, parent: np.ndarray, node_offsets: np.ndarray, labels: np.ndarray,
+                   jet_pt: np.ndarray, feature_names: Sequence[str]) -> GraphSet:
+    counts = np.diff(node_offsets)
+    if len(counts) and counts.max() > _MAX_NODES:
+        raise ValueError(f"a graph has {counts.max()} nodes; the format holds at most {_MAX_NODES}")
+    return GraphSet(np.asarray(features, dtype=np.float32), np.asarray(node_offsets, dtype=np.int64),
+                    np.asarray(parent, dtype=np.int16), np.asarray(labels, dtype=np.int64),
+                    np.asarray(jet_pt, dtype=np.float32), tuple(feature_names))
+
+
 def graphs_from_trees(parents: Sequence[np.ndarray], features: Sequence[np.ndarray], labels: np.ndarray,
                       jet_pt: np.ndarray, feature_names: Sequence[str]) -> GraphSet:
-    """Pack per-jet trees; each tree edge (child, parent) becomes two directed edges."""
-    edge_blocks = []
-    for parent in parents:
-        child = np.flatnonzero(parent >= 0)
-        up = parent[child]
-        edge_blocks.append(np.stack([np.concatenate([child, up]), np.concatenate([up, child])]).astype(np.int32))
+    """Pack one (parent, features) pair per jet."""
     n_features = len(feature_names)
-    return GraphSet(
-        np.concatenate(features).astype(np.float32) if len(features) else np.zeros((0, n_features), np.float32),
-        offsets_from_counts([len(p) for p in parents]),
-        np.concatenate(edge_blocks, axis=1) if edge_blocks else np.zeros((2, 0), np.int32),
-        offsets_from_counts([b.shape[1] for b in edge_blocks]),
-        np.asarray(labels, dtype=np.int64),
-        np.asarray(jet_pt, dtype=np.float32),
-        tuple(feature_names),
+    return make_graph_set(
+        np.concatenate(features) if len(features) else np.zeros((0, n_features), np.float32),
+        np.concatenate(parents) if len(parents) else np.zeros(0, np.int16),
+        offsets_from_counts([len(p) for p in parents]), labels, jet_pt, feature_names,
     )
 
 
 def write_graphs(path: str | os.PathLike, graphs: GraphSet) -> None:
     write_npz(path, {
-        "node_features": graphs.node_features, "node_offsets": graphs.node_offsets,
-        "edge_index": graphs.edge_index, "edge_offsets": graphs.edge_offsets, "labels": graphs.labels,
-        "jet_pt": graphs.jet_pt, "feature_names": np.asarray(graphs.feature_names, dtype=str),
+        "node_features": graphs.node_features, "node_offsets": graphs.node_offsets, "parent": graphs.parent,
+        "labels": graphs.labels, "jet_pt": graphs.jet_pt, "feature_names": np.asarray(graphs.feature_names, dtype=str),
         "schema_version": np.int64(SCHEMA_VERSION), "provenance": np.asarray(json.dumps(graphs.provenance, sort_keys=True)),
     })
 
@@ -128,12 +117,14 @@ def read_graphs(path: str | os.PathLike) -> GraphSet:
     except (OSError, ValueError, zipfile.BadZipFile) as err:
         raise InputFileError(path, None, f"not a readable graph file ({err})") from err
     with archive:
-        for key in (*_ARRAYS, "feature_names", "schema_version"):
-            if key not in archive.files:
-                raise InputFileError(path, key, "array is missing")
+        if "schema_version" not in archive.files:
+            raise InputFileError(path, "schema_version", "array is missing (not a graph file?)")
         version = int(archive["schema_version"])
         if version != SCHEMA_VERSION:
             raise InputFileError(path, "schema_version", f"version {version}, expected {SCHEMA_VERSION}; rebuild it")
+        for key in (*_ARRAYS, "feature_names"):
+            if key not in archive.files:
+                raise InputFileError(path, key, "array is missing")
         arrays = {k: archive[k] for k in _ARRAYS}
         names = tuple(str(n) for n in archive["feature_names"])
         provenance = json.loads(str(archive["provenance"])) if "provenance" in archive.files else {}
@@ -142,6 +133,7 @@ def read_graphs(path: str | os.PathLike) -> GraphSet:
             raise InputFileError(path, key, f"dtype {arrays[key].dtype} ndim {arrays[key].ndim}, expected kind {kind!r} ndim {ndim}")
     if arrays["node_features"].shape[1] != len(names):
         raise InputFileError(path, "node_features", f"{arrays['node_features'].shape[1]} columns for {len(names)} feature names")
-    if arrays["node_offsets"][-1] != len(arrays["node_features"]) or arrays["edge_offsets"][-1] != arrays["edge_index"].shape[1]:
+    n_nodes = len(arrays["node_features"])
+    if arrays["node_offsets"][-1] != n_nodes or len(arrays["parent"]) != n_nodes:
         raise InputFileError(path, "node_offsets", "offsets do not match the array lengths (truncated file?)")
     return GraphSet(**arrays, feature_names=names, provenance=provenance)

@@ -38,16 +38,17 @@ class GraphBatches:
 
     def batch(self, index: np.ndarray) -> tuple[GraphBatch, torch.Tensor]:
         g = self.graphs
-        n_nodes, n_edges = g.nodes_per_graph[index], g.edges_per_graph[index]
+        n_nodes = g.nodes_per_graph[index]
         nodes = concat_ranges(g.node_offsets[:-1][index], n_nodes)
-        edges = concat_ranges(g.edge_offsets[:-1][index], n_edges)
-        first_node = np.cumsum(n_nodes) - n_nodes
-        shift = np.repeat(first_node, n_edges)
-        edge_index = g.edge_index[:, edges].astype(np.int64) + shift
+        first_node = np.repeat(np.cumsum(n_nodes) - n_nodes, n_nodes)
+        parent = g.parent[nodes].astype(np.int64)
+        # Each tree link (child, parent) carries messages both ways.
+        child = np.flatnonzero(parent >= 0)
+        up = parent[child] + first_node[child]
         batch = GraphBatch(
             x=torch.from_numpy(self.node_features[nodes]),
-            src=torch.from_numpy(edge_index[0]),
-            dst=torch.from_numpy(edge_index[1]),
+            src=torch.from_numpy(np.concatenate([child, up])),
+            dst=torch.from_numpy(np.concatenate([up, child])),
             graph_index=torch.from_numpy(np.repeat(np.arange(len(index)), n_nodes)),
             n_graphs=len(index),
         )

@@ -4,14 +4,21 @@ Each merge of the C/A clustering history is one node. For the two merged branche
 pT_a >= pT_b:  Delta = dR_ab (y, phi),  kt = pT_b Delta,  z = pT_b / (pT_a + pT_b),
 m^2 = (p_a + p_b)^2,  psi = atan((y_b - y_a) / (phi_b - phi_a)) with the phi difference wrapped.
 Node i is linked to the node of the merge that consumed it (its parent in the declustering tree).
+
+Many jets are processed at once ("a forest"): the C/A histories come from one compiled call
+(`jettransfer.physics.cambridge`), the features from vectorised numpy over all nodes.
+`fastjet_cambridge_history` gives the same history from FastJet itself, as a reference.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 
+from jettransfer.data.ranges import offsets_from_counts
+from jettransfer.physics.cambridge import cambridge_histories
 from jettransfer.physics.kinematics import azimuth, delta_phi, invariant_mass, rapidity, transverse_momentum
 
 LUND_FEATURES = ("ln_z", "ln_delta", "psi", "ln_m", "ln_kt")
@@ -23,7 +30,7 @@ _LOG_FLOOR = 1e-8
 class LundTree:
     features: np.ndarray  # [n_nodes, len(LUND_FEATURES)] float32
     parent: np.ndarray  # [n_nodes] int32, index of the parent node, -1 for the root
-    harder_child: np.ndarray  # [n_nodes] int32, node index of the harder branch's own declustering, -1 if a particle
+    harder_child: np.ndarray  # [n_nodes] int32, node of the harder branch's own declustering, -1 if a particle
 
     def primary_chain(self) -> np.ndarray:
         """Node indices from the root following the harder branch: the primary Lund plane."""
@@ -35,48 +42,51 @@ class LundTree:
         return np.asarray(chain)
 
 
-_CAMBRIDGE = None
+@dataclass
+class LundForest:
+    """The Lund trees of many jets, packed: jet i owns nodes node_offsets[i]:node_offsets[i+1];
+    `parent` and `harder_child` hold jet-local node indices."""
+
+    features: np.ndarray
+    parent: np.ndarray
+    harder_child: np.ndarray
+    node_offsets: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.node_offsets) - 1
+
+    def tree(self, i: int) -> LundTree:
+        lo, hi = self.node_offsets[i], self.node_offsets[i + 1]
+        return LundTree(self.features[lo:hi], self.parent[lo:hi], self.harder_child[lo:hi])
 
 
-def _cambridge_definition():
-    global _CAMBRIDGE  # built once: JetDefinition construction prints FastJet's banner and costs time
-    if _CAMBRIDGE is None:
-        import fastjet
-
-        _CAMBRIDGE = fastjet.JetDefinition(fastjet.cambridge_algorithm, 1000.0)
-    return _CAMBRIDGE
-
-
-def lund_tree(px: np.ndarray, py: np.ndarray, pz: np.ndarray, energy: np.ndarray) -> LundTree:
-    """Recluster the constituents with C/A (R large enough to merge all) and decluster fully.
+def lund_forest(momenta: np.ndarray, offsets: np.ndarray) -> LundForest:
+    """Lund trees of all jets; constituents of jet i are momenta[offsets[i]:offsets[i+1]] as [px, py, pz, E].
 
     A jet of N constituents gives N - 1 nodes; a one-constituent jet gives an empty tree.
     """
-    import fastjet
-
-    momenta = np.stack([px, py, pz, energy], axis=1).astype(np.float64)
-    n = len(momenta)
-    if n < 2:
-        return LundTree(np.zeros((0, len(LUND_FEATURES)), np.float32), np.zeros(0, np.int32), np.zeros(0, np.int32))
-    pseudojets = [fastjet.PseudoJet(*row) for row in momenta.tolist()]
-    sequence = fastjet.ClusterSequence(pseudojets, _cambridge_definition())
-    history_jets = sequence.jets()
-    # With R = 1000 every step merges two pseudojets (the beam merge comes last and adds no jet),
-    # so jet n + k is merge k and its cluster_hist_index equals its position.
-    parents = np.empty((n - 1, 2), dtype=np.int64)
-    first, second = fastjet.PseudoJet(), fastjet.PseudoJet()
-    for k in range(n - 1):
-        sequence.has_parents(history_jets[n + k], first, second)
-        parents[k] = first.cluster_hist_index(), second.cluster_hist_index()
-    all_momenta = np.empty((2 * n - 1, 4))
-    all_momenta[:n] = momenta
-    for k in range(n - 1):  # E-scheme: a merged pseudojet is the sum of its parents
-        all_momenta[n + k] = all_momenta[parents[k, 0]] + all_momenta[parents[k, 1]]
-    return _tree_from_history(all_momenta, parents, n)
+    parents, history = cambridge_histories(momenta, offsets)
+    return forest_from_histories(parents, history, np.diff(offsets))
 
 
-def _tree_from_history(all_momenta: np.ndarray, parents: np.ndarray, n: int) -> LundTree:
-    a, b = all_momenta[parents[:, 0]], all_momenta[parents[:, 1]]
+def lund_tree(px: np.ndarray, py: np.ndarray, pz: np.ndarray, energy: np.ndarray) -> LundTree:
+    """The Lund tree of one jet."""
+    momenta = np.stack([px, py, pz, energy], axis=1)
+    return lund_forest(momenta, np.array([0, len(momenta)])).tree(0)
+
+
+def forest_from_histories(parents: np.ndarray, history: np.ndarray, counts: np.ndarray) -> LundForest:
+    """Lund features and tree links from C/A histories (see `cambridge_histories` for the layout)."""
+    counts = np.asarray(counts, dtype=np.int64)
+    merges = np.maximum(counts - 1, 0)
+    jet_index = np.arange(len(counts))
+    starts = offsets_from_counts(counts)[:-1]
+    n_of_node = np.repeat(counts, merges)
+    history_base = np.repeat(2 * starts - jet_index, merges)
+    node_base = np.repeat(starts - jet_index, merges)
+    local_node = np.arange(len(parents)) - node_base
+
+    a, b = history[history_base + parents[:, 0]], history[history_base + parents[:, 1]]
     pt_a, pt_b = transverse_momentum(a[:, 0], a[:, 1]), transverse_momentum(b[:, 0], b[:, 1])
     swap = pt_b > pt_a
     a, b = np.where(swap[:, None], b, a), np.where(swap[:, None], a, b)
@@ -98,11 +108,39 @@ def _tree_from_history(all_momenta: np.ndarray, parents: np.ndarray, n: int) -> 
         axis=1,
     ).astype(np.float32)
 
-    node_of = np.full(2 * n - 1, -1, dtype=np.int64)
-    node_of[n:] = np.arange(n - 1)
-    parent = np.full(n - 1, -1, dtype=np.int32)
+    # A pseudojet index p >= n is merge p - n of the same jet, i.e. a node.
+    parent = np.full(len(parents), -1, dtype=np.int32)
     for column in (0, 1):
-        child_nodes = node_of[parents[:, column]]
-        has = child_nodes >= 0
-        parent[child_nodes[has]] = np.flatnonzero(has)
-    return LundTree(features, parent, node_of[harder].astype(np.int32))
+        p = parents[:, column]
+        is_node = p >= n_of_node
+        parent[(node_base + p - n_of_node)[is_node]] = local_node[is_node]
+    harder_child = np.where(harder >= n_of_node, harder - n_of_node, -1).astype(np.int32)
+    return LundForest(features, parent, harder_child, offsets_from_counts(merges))
+
+
+@functools.cache
+def _cambridge_definition():
+    """C/A with R = 1000, so every constituent ends in one jet; built once per process."""
+    import fastjet
+
+    return fastjet.JetDefinition(fastjet.cambridge_algorithm, 1000.0)
+
+
+def fastjet_cambridge_history(momenta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The same C/A history as `cambridge_histories`, for one jet, from FastJet (slow reference)."""
+    import fastjet
+
+    momenta = np.asarray(momenta, dtype=np.float64)
+    n = len(momenta)
+    pseudojets = [fastjet.PseudoJet(*row) for row in momenta.tolist()]
+    sequence = fastjet.ClusterSequence(pseudojets, _cambridge_definition())
+    history_jets = sequence.jets()
+    # With R = 1000 every step merges two pseudojets (the beam merge comes last and adds no jet),
+    # so jet n + k is merge k and its cluster_hist_index equals its position.
+    parents = np.empty((max(n - 1, 0), 2), dtype=np.int64)
+    first, second = fastjet.PseudoJet(), fastjet.PseudoJet()
+    for k in range(n - 1):
+        sequence.has_parents(history_jets[n + k], first, second)
+        parents[k] = sorted((first.cluster_hist_index(), second.cluster_hist_index()))
+    history = np.array([[j.px(), j.py(), j.pz(), j.E()] for j in history_jets]) if n else np.zeros((0, 4))
+    return parents, history

@@ -11,31 +11,27 @@ from typing import Any
 import awkward as ak
 import numpy as np
 
-from jettransfer.data.graph_file import GraphSet, concatenate_graphs, graphs_from_trees, read_graphs, write_graphs
+from jettransfer.data.graph_file import GraphSet, concatenate_graphs, make_graph_set, read_graphs, write_graphs
 from jettransfer.data.jet_file import concatenate_jets, read_jets
-from jettransfer.physics.lund import LUND_FEATURES, lund_tree
+from jettransfer.data.ranges import offsets_from_counts
+from jettransfer.physics.lund import LUND_FEATURES, lund_forest
 
 log = logging.getLogger(__name__)
 SPLITS = ("train", "validation", "test")
 
 
-def lund_graphs_for_jets(jet_paths: Sequence[str | os.PathLike], output: str | os.PathLike, progress_seconds: float = 30.0) -> None:
+def lund_graphs_for_jets(jet_paths: Sequence[str | os.PathLike], output: str | os.PathLike) -> None:
     table = concatenate_jets([read_jets(p) for p in jet_paths])
-    columns = {k: ak.to_numpy(ak.flatten(table.constituents[k])).astype(np.float64) for k in ("px", "py", "pz", "energy")}
-    offsets = np.concatenate([[0], np.cumsum(ak.to_numpy(ak.num(table.constituents["px"])))])
-    parents, features = [], []
-    start = last = time.monotonic()
-    for i in range(len(table)):
-        lo, hi = offsets[i], offsets[i + 1]
-        tree = lund_tree(*(columns[k][lo:hi] for k in ("px", "py", "pz", "energy")))
-        parents.append(tree.parent)
-        features.append(tree.features)
-        if time.monotonic() - last > progress_seconds:
-            last = time.monotonic()
-            log.info("%d/%d jets, %.0f jets/s", i + 1, len(table), (i + 1) / (last - start))
-    graphs = graphs_from_trees(parents, features, table.jets["label"], table.jets["jet_pt"], LUND_FEATURES)
+    momenta = np.stack([ak.to_numpy(ak.flatten(table.constituents[k])) for k in ("px", "py", "pz", "energy")], axis=1)
+    offsets = offsets_from_counts(ak.to_numpy(ak.num(table.constituents["px"])))
+    start = time.monotonic()
+    forest = lund_forest(momenta, offsets)
+    graphs = make_graph_set(forest.features, forest.parent, forest.node_offsets, table.jets["label"],
+                            table.jets["jet_pt"], LUND_FEATURES)
     graphs.provenance = {"jets": [os.fspath(p) for p in jet_paths], "representation": "lund_graph"}
-    log.info("%d graphs, %d nodes in %.1f s", len(graphs), len(graphs.node_features), time.monotonic() - start)
+    seconds = time.monotonic() - start
+    log.info("%d graphs, %d nodes in %.1f s (%.0f jets/s)", len(graphs), len(graphs.node_features), seconds,
+             len(graphs) / max(seconds, 1e-9))
     write_graphs(output, graphs)
 
 

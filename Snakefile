@@ -30,6 +30,7 @@ include: "workflow/rules/common.smk"
 wildcard_constraints:
     sample=_alternatives(config["samples"]),
     task=_alternatives(config["tasks"]),
+    representation=_alternatives(config["representations"]),
     table=_alternatives(config["tables"]),
     figure=_alternatives(config["figures"]),
     shard=r"\d+",

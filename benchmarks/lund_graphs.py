@@ -15,7 +15,7 @@ from pathlib import Path
 import awkward as ak
 import numpy as np
 
-from jettransfer.data.graph_file import make_graph_set, read_graphs, write_graphs
+from jettransfer.data.packed_file import make_packed, read_packed, write_packed
 from jettransfer.data.ranges import offsets_from_counts
 from jettransfer.physics.clustering import cluster_jets
 from jettransfer.physics.generation import GenerationSettings, generate_events
@@ -51,12 +51,12 @@ def main() -> None:
         forest_from_histories(parents, history, np.array([len(m)]))
     reference = time.perf_counter() - start
 
-    graphs = make_graph_set(forest.features, forest.parent, forest.node_offsets, jets.jets["label"], jets.jets["jet_pt"], LUND_FEATURES)
+    graphs = make_packed(forest.features, forest.parent, forest.node_offsets, jets.jets["label"], jets.jets["jet_pt"], LUND_FEATURES)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "graphs.npz"
-        write_graphs(path, graphs)
+        write_packed(path, graphs)
         disk = path.stat().st_size
-        loaded = read_graphs(path)
+        loaded = read_packed(path)
         memory = sum(a.nbytes for a in (loaded.node_features, loaded.node_offsets, loaded.parent, loaded.labels, loaded.jet_pt))
 
     n = len(jets)

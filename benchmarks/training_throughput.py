@@ -12,7 +12,7 @@ import time
 import numpy as np
 import torch
 
-from jettransfer.data.graph_file import graphs_from_trees
+from jettransfer.data.packed_file import graphs_from_trees
 from jettransfer.data.graph_loader import GraphBatches
 from jettransfer.models.registry import build_model
 from jettransfer.physics.lund import LUND_FEATURES

@@ -13,12 +13,24 @@ from typing import Any
 import jsonschema
 import yaml
 
+from jettransfer.models.registry import get_architecture
+from jettransfer.physics.constituents import FOUR_VECTOR, PARTICLE_FEATURES
 from jettransfer.physics.generation import GenerationSettings
+from jettransfer.physics.lund import LUND_FEATURES
 from jettransfer.physics.processes import get_process
 from jettransfer.physics.selection import JetSelection
 from jettransfer.train.settings import TrainingSettings
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+
+
+def representation_features(spec: dict[str, Any]) -> tuple[str, ...]:
+    """The feature columns a representation's files hold."""
+    if spec["kind"] == "lund_graph":
+        return LUND_FEATURES
+    if spec["kind"] == "constituents" and spec.get("features") == "four_vector":
+        return FOUR_VECTOR
+    return PARTICLE_FEATURES
 
 
 class ConfigError(ValueError):
@@ -86,6 +98,27 @@ def _check_references(config: dict[str, Any], source: str) -> None:
         if sample.get("jet_pt_max") is not None:
             need(sample["jet_pt_max"] > sample["jet_pt_min"], f"samples.{name}.jet_pt_max", "must exceed jet_pt_min")
         need(sample["shards"] <= sample["n_jets"], f"samples.{name}.shards", "more shards than jets")
+    representations = config["representations"]
+    for name, spec in representations.items():
+        kind = spec["kind"]
+        if kind != "lund_graph":
+            need("ln_kt_min" not in spec, f"representations.{name}.ln_kt_min", "only a lund_graph has declusterings")
+        if kind != "constituents":
+            need("features" not in spec, f"representations.{name}.features", "only constituents choose their features")
+        if kind == "lund_graph":
+            for option in ("frame", "max_constituents"):
+                need(option not in spec, f"representations.{name}.{option}", "does not apply to a lund_graph")
+    for name, model in models.items():
+        rep = model["representation"]
+        if rep not in representations:
+            need(False, f"models.{name}.representation", f"unknown representation {rep!r}; representations: {sorted(representations)}")
+            continue
+        kind = representations[rep]["kind"]
+        inputs = get_architecture(model["architecture"]).inputs
+        need(kind in inputs, f"models.{name}.representation", f"{model['architecture']} reads {' or '.join(inputs)}, {rep!r} is a {kind}")
+        available = representation_features(representations[rep])
+        unknown = [f for f in model["features"] if f not in available]
+        need(not unknown, f"models.{name}.features", f"{unknown} not in representation {rep!r}; it has {list(available)}")
     for name, run in runs.items():
         need(run["task"] in tasks, f"runs.{name}.task", f"unknown task {run['task']!r}; tasks: {sorted(tasks)}")
         need(run["model"] in models, f"runs.{name}.model", f"unknown model {run['model']!r}; models: {sorted(models)}")
@@ -146,7 +179,8 @@ def training_settings(config: dict[str, Any], run: str, threads: int = 1) -> Tra
 
 def model_spec(config: dict[str, Any], model: str) -> dict[str, Any]:
     m = config["models"][model]
-    return {"architecture": m["architecture"], "features": list(m["features"]), "params": dict(m.get("params", {}))}
+    return {"architecture": m["architecture"], "features": list(m["features"]), "params": dict(m.get("params", {})),
+            "representation": config["representations"][m["representation"]]}
 
 
 def config_hash(*parts: Any) -> str:

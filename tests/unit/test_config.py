@@ -48,6 +48,11 @@ def broken(config, path, value):
     (("splits", "test"), 0.3, r"splits: fractions must sum to 1"),
     (("figures", "roc_transfer_top500", "reference"), "top2tev_scratch", r"reference: must be one of the figure's runs"),
     (("runs", "top500_scratch", "model"), "lundnet9", r"runs\.top500_scratch\.model: unknown model 'lundnet9'"),
+    (("models", "lundnet5", "representation"), "clouds", r"models\.lundnet5\.representation: unknown representation 'clouds'"),
+    (("models", "lundnet5", "features"), ["ln_z", "d_eta"], r"models\.lundnet5\.features: \['d_eta'\] not in representation 'lund'"),
+    (("representations", "lund"), {"kind": "lund_graph", "frame": "atlas"}, r"representations\.lund\.frame: does not apply"),
+    (("representations", "lund"), {"kind": "particle_cloud"}, r"models\.lundnet5\.representation: lundnet reads lund_graph, 'lund' is a particle_cloud"),
+    (("representations", "lund"), {"kind": "lund_graph", "degrade": {"keep": 0}}, r"representations\.lund\.degrade\.keep: 0 is less than the minimum"),
 ])
 def test_config_errors_name_the_field(default_config, path, value, message):
     with pytest.raises(ConfigError, match=message):

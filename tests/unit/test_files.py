@@ -3,7 +3,7 @@ import pytest
 import uproot
 
 from jettransfer.data.errors import InputFileError
-from jettransfer.data.graph_file import GraphSet, concatenate_graphs, graphs_from_trees, read_graphs, write_graphs
+from jettransfer.data.packed_file import PackedJets, concatenate_packed, graphs_from_trees, read_packed, write_packed
 from jettransfer.data.jet_file import read_jets, write_jets
 
 
@@ -85,11 +85,11 @@ def small_graphs(sizes, label):
 
 
 def test_graph_file_round_trip_take_and_concatenate(tmp_path):
-    graphs = concatenate_graphs([small_graphs([3, 1, 4], 1), small_graphs([2], 0)])
+    graphs = concatenate_packed([small_graphs([3, 1, 4], 1), small_graphs([2], 0)])
     assert len(graphs) == 4 and graphs.nodes_per_graph.tolist() == [3, 1, 4, 2]
     path = tmp_path / "g.npz"
-    write_graphs(path, graphs)
-    back = read_graphs(path)
+    write_packed(path, graphs)
+    back = read_packed(path)
     for key in ("node_features", "node_offsets", "parent", "labels"):
         np.testing.assert_array_equal(getattr(back, key), getattr(graphs, key))
     picked = back.take(np.array([2, 0]))
@@ -100,24 +100,24 @@ def test_graph_file_round_trip_take_and_concatenate(tmp_path):
 
 def test_graph_file_is_byte_reproducible(tmp_path):
     graphs = small_graphs([3, 2], 1)
-    write_graphs(tmp_path / "a" / "g.npz", graphs)
-    write_graphs(tmp_path / "b" / "g.npz", graphs)
+    write_packed(tmp_path / "a" / "g.npz", graphs)
+    write_packed(tmp_path / "b" / "g.npz", graphs)
     assert (tmp_path / "a" / "g.npz").read_bytes() == (tmp_path / "b" / "g.npz").read_bytes()
 
 
 def test_graph_file_with_missing_array_or_old_version_is_refused(tmp_path):
-    np.savez(tmp_path / "g.npz", schema_version=2, node_features=np.zeros((1, 2), np.float32))
+    np.savez(tmp_path / "g.npz", schema_version=3, node_features=np.zeros((1, 2), np.float32))
     with pytest.raises(InputFileError, match="field 'node_offsets'"):
-        read_graphs(tmp_path / "g.npz")
+        read_packed(tmp_path / "g.npz")
     np.savez(tmp_path / "old.npz", schema_version=1)
-    with pytest.raises(InputFileError, match=r"old\.npz, field 'schema_version': version 1, expected 2"):
-        read_graphs(tmp_path / "old.npz")
+    with pytest.raises(InputFileError, match=r"old\.npz, field 'schema_version': version 1, expected 3"):
+        read_packed(tmp_path / "old.npz")
 
 
 def test_loader_links_each_node_to_its_parent_both_ways():
     from jettransfer.data.graph_loader import GraphBatches
 
-    graphs = concatenate_graphs([small_graphs([3], 1), small_graphs([1, 2], 0)])
+    graphs = concatenate_packed([small_graphs([3], 1), small_graphs([1, 2], 0)])
     batch, labels = GraphBatches(graphs, ("a",), batch_size=3).batch(np.array([0, 1, 2]))
     edges = set(zip(batch.src.tolist(), batch.dst.tolist()))
     # Graph 0: nodes 0-1-2 in a chain; graph 1: one node (3); graph 2: nodes 4-5.

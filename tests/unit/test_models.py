@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from jettransfer.data.errors import InputFileError
-from jettransfer.data.graph_file import concatenate_graphs, graphs_from_trees
+from jettransfer.data.packed_file import concatenate_packed, graphs_from_trees
 from jettransfer.data.graph_loader import GraphBatches
 from jettransfer.models.edgeconv import EdgeConvBlock
 from jettransfer.models.graph import GraphBatch
@@ -111,7 +111,7 @@ def test_checkpoint_of_another_feature_set_is_refused(tmp_path):
 
 
 def test_training_learns_a_separable_toy_and_is_reproducible():
-    graphs = concatenate_graphs([random_graphs(128, seed=1)])
+    graphs = concatenate_packed([random_graphs(128, seed=1)])
     validation = random_graphs(64, seed=2)
     results = []
     for _ in range(2):

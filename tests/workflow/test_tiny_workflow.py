@@ -71,14 +71,37 @@ def test_every_job_wrote_a_log_and_a_benchmark(tiny_run):
 
 
 def test_generation_and_preprocessing_are_byte_reproducible(tiny_run, tmp_path):
-    targets = ["results/datasets/top_500gev/train.npz", "results/datasets/top_500gev/test.npz"]
+    targets = ["results/datasets/top_500gev/lund/train.npz", "results/datasets/top_500gev/lund/test.npz"]
     result = snakemake(tmp_path, "--configfile", str(TINY), "--cores", "2", *targets)
     assert result.returncode == 0, result.stderr[-4000:]
     produced = sorted(p.relative_to(tmp_path) for p in (tmp_path / "results").rglob("*")
                       if p.is_file() and p.suffix in (".root", ".npz") and "benchmarks" not in p.parts)
-    assert len(produced) == 4 + 4 + 2 + 3  # events, jets, graph files, dataset splits of the 500 GeV task
+    assert len(produced) == 4 + 4 + 2 + 3  # events, jets, Lund graphs, dataset splits of the 500 GeV task
     for path in produced:
         assert (tmp_path / path).read_bytes() == (tiny_run / path).read_bytes(), f"{path} differs between runs"
+
+
+def test_every_representation_kind_builds_through_the_workflow(tiny_run):
+    """Representations no run reads are built on request, from the jets already there."""
+    from jettransfer.data.packed_file import read_packed
+
+    targets = [f"results/datasets/top_500gev/{name}/{split}.npz" for name in ("cloud", "atlas5", "lund_cut")
+               for split in ("train", "test")]
+    result = snakemake(tiny_run, "--configfile", str(TINY), "--cores", "2", *targets)
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert "rule generate_events" not in result.stdout + result.stderr
+    atlas_train = read_packed(tiny_run / "results/datasets/top_500gev/atlas5/train.npz", "constituents")
+    atlas_test = read_packed(tiny_run / "results/datasets/top_500gev/atlas5/test.npz", "constituents")
+    assert atlas_train.nodes_per_graph.max() == 5  # undersampled to 5 constituents
+    # Standardised with the training split's constants, stored with every split.
+    assert abs(atlas_train.node_features.mean(axis=0)).max() < 1e-4
+    assert (atlas_test.feature_mean == atlas_train.feature_mean).all()
+    cloud = read_packed(tiny_run / "results/datasets/top_500gev/cloud/train.npz", "particle_cloud")
+    assert cloud.parent is None and cloud.feature_mean is None and len(cloud.feature_names) == 7
+    full = read_packed(tiny_run / "results/datasets/top_500gev/lund/train.npz", "lund_graph")
+    cut = read_packed(tiny_run / "results/datasets/top_500gev/lund_cut/train.npz", "lund_graph")
+    assert len(cut) == len(full) and len(cut.node_features) < len(full.node_features)
+    assert cut.node_features[:, full.feature_names.index("ln_kt")].min() >= 0.0
 
 
 def test_config_error_stops_before_any_job(tmp_path):

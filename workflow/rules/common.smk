@@ -19,7 +19,10 @@ def shard_files(kind, sample):
 
 
 def dataset_file(run, split):
-    return f"results/datasets/{config['runs'][run]['task']}/{split}.npz"
+    """The split of the run's task in the representation its model reads."""
+    spec = config["runs"][run]
+    representation = config["models"][spec["model"]]["representation"]
+    return f"results/datasets/{spec['task']}/{representation}/{split}.npz"
 
 
 def report_targets():

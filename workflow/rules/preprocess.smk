@@ -1,38 +1,42 @@
-rule lund_graphs:
-    """The full Lund declustering tree of every jet of a sample, packed into one graph file."""
+rule jet_representation:
+    """A configured representation (Lund graphs, particle clouds, constituents) of a sample's jets."""
     input:
         lambda w: shard_files("jets", w.sample),
     output:
-        "results/graphs/{sample}.npz",
+        "results/representations/{representation}/{sample}.npz",
     log:
-        "logs/preprocess/lund_graphs_{sample}.log",
+        "logs/preprocess/{representation}_{sample}.log",
     benchmark:
-        "results/benchmarks/preprocess/lund_graphs_{sample}.tsv"
-    threads: family_resources("preprocess")["threads"]
+        "results/benchmarks/preprocess/{representation}_{sample}.tsv"
+    params:
+        spec=lambda w: config["representations"][w.representation],
+        seed=config["seed"],
+    threads: family_resources("represent")["threads"]
     resources:
-        mem_mb=family_resources("preprocess")["mem_mb"],
-        runtime=family_resources("preprocess")["runtime"],
+        mem_mb=family_resources("represent")["mem_mb"],
+        runtime=family_resources("represent")["runtime"],
     conda:
         "../envs/jettransfer.yaml"
     script:
-        "../../scripts/lund_graphs.py"
+        "../../scripts/jet_representation.py"
 
 
 rule task_datasets:
-    """Balanced, disjoint train/validation/test splits of a signal-vs-background task."""
+    """Balanced, disjoint train/validation/test splits of a task, standardised if configured."""
     input:
-        signal=lambda w: f"results/graphs/{config['tasks'][w.task]['signal']}.npz",
-        background=lambda w: f"results/graphs/{config['tasks'][w.task]['background']}.npz",
+        signal=lambda w: f"results/representations/{w.representation}/{config['tasks'][w.task]['signal']}.npz",
+        background=lambda w: f"results/representations/{w.representation}/{config['tasks'][w.task]['background']}.npz",
     output:
-        train="results/datasets/{task}/train.npz",
-        validation="results/datasets/{task}/validation.npz",
-        test="results/datasets/{task}/test.npz",
+        train="results/datasets/{task}/{representation}/train.npz",
+        validation="results/datasets/{task}/{representation}/validation.npz",
+        test="results/datasets/{task}/{representation}/test.npz",
     log:
-        "logs/preprocess/datasets_{task}.log",
+        "logs/preprocess/datasets_{task}_{representation}.log",
     benchmark:
-        "results/benchmarks/preprocess/datasets_{task}.tsv"
+        "results/benchmarks/preprocess/datasets_{task}_{representation}.tsv"
     params:
         splits=config["splits"],
+        spec=lambda w: config["representations"][w.representation],
         seed=config["seed"],
     threads: family_resources("preprocess")["threads"]
     resources:

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 import torch
 
-from jettransfer.data.graph_file import GraphSet
+from jettransfer.data.packed_file import PackedJets
 from jettransfer.data.ranges import concat_ranges
 from jettransfer.models.graph import GraphBatch
 
@@ -15,7 +15,9 @@ from jettransfer.models.graph import GraphBatch
 class GraphBatches:
     """Iterate (GraphBatch, labels). With shuffle, epoch e uses the permutation of seed + e."""
 
-    def __init__(self, graphs: GraphSet, features: Sequence[str], batch_size: int, shuffle: bool = False, seed: int = 0) -> None:
+    def __init__(self, graphs: PackedJets, features: Sequence[str], batch_size: int, shuffle: bool = False, seed: int = 0) -> None:
+        if graphs.parent is None:
+            raise ValueError(f"graph batches need Lund graphs (tree links); these jets are a {graphs.representation}")
         self.graphs = graphs
         self.node_features = np.ascontiguousarray(graphs.node_features[:, graphs.feature_columns(features)])
         self.batch_size = batch_size

@@ -60,6 +60,31 @@ class LundForest:
         return LundTree(self.features[lo:hi], self.parent[lo:hi], self.harder_child[lo:hi])
 
 
+def with_ln_kt_cut(forest: LundForest, ln_kt_min: float) -> LundForest:
+    """Drop the nodes with ln kt below the cut; a dropped node's children hang from its nearest
+    kept ancestor, so each jet's kept nodes stay one tree (or, if the root goes, a few).
+
+    `harder_child` links to a dropped node become -1.
+    """
+    kept = forest.features[:, LUND_FEATURES.index("ln_kt")] >= ln_kt_min
+    starts = np.repeat(forest.node_offsets[:-1], np.diff(forest.node_offsets))
+    parent = np.where(forest.parent >= 0, forest.parent + starts, -1)  # global indices
+    climbing = parent.copy()
+    while True:
+        blocked = (climbing >= 0) & ~kept[np.maximum(climbing, 0)]
+        if not blocked.any():
+            break
+        climbing[blocked] = parent[climbing[blocked]]
+    counts = np.bincount(np.repeat(np.arange(len(forest)), np.diff(forest.node_offsets))[kept], minlength=len(forest))
+    new_offsets = offsets_from_counts(counts)
+    new_global = np.cumsum(kept) - 1  # position among kept nodes
+    new_start = np.repeat(new_offsets[:-1], np.diff(forest.node_offsets))
+    new_parent = np.where(climbing >= 0, new_global[np.maximum(climbing, 0)] - new_start, -1)
+    child = forest.harder_child + starts
+    new_harder = np.where((forest.harder_child >= 0) & kept[np.maximum(child, 0)], new_global[np.maximum(child, 0)] - new_start, -1)
+    return LundForest(forest.features[kept], new_parent[kept].astype(np.int32), new_harder[kept].astype(np.int32), new_offsets)
+
+
 def lund_forest(momenta: np.ndarray, offsets: np.ndarray) -> LundForest:
     """Lund trees of all jets; constituents of jet i are momenta[offsets[i]:offsets[i+1]] as [px, py, pz, E].
 

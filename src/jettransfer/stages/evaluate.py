@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from jettransfer.data.atomic import atomic_path
-from jettransfer.data.graph_file import read_graphs
+from jettransfer.data.packed_file import read_packed
 from jettransfer.data.graph_loader import GraphBatches
 from jettransfer.data.npz import write_npz
 from jettransfer.evaluate.metrics import tagger_metrics
@@ -21,7 +21,7 @@ from jettransfer.train.engine import predict_scores
 def evaluate_run(config: dict[str, Any], run: str, checkpoint: str | os.PathLike, test_path: str | os.PathLike,
                  scores_output: str | os.PathLike, metrics_output: str | os.PathLike, threads: int = 1) -> None:
     model, spec = load_model(checkpoint)
-    batches = GraphBatches(read_graphs(test_path), spec["features"], batch_size=1024)
+    batches = GraphBatches(read_packed(test_path), spec["features"], batch_size=1024)
     scores, labels = predict_scores(model, batches, choose_device(threads))
     write_npz(scores_output, {"scores": scores, "labels": labels})
     metrics = {"run": run, **tagger_metrics(labels, scores)}

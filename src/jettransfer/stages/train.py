@@ -13,7 +13,7 @@ import torch
 
 from jettransfer.config import model_spec, training_settings
 from jettransfer.data.atomic import atomic_path
-from jettransfer.data.graph_file import read_graphs
+from jettransfer.data.packed_file import read_packed
 from jettransfer.data.graph_loader import GraphBatches
 from jettransfer.models.registry import build_model, count_parameters
 from jettransfer.train.checkpoint import save_checkpoint
@@ -35,12 +35,12 @@ def train_run(config: dict[str, Any], run: str, train_path: str | os.PathLike, v
     model = build_model(spec["architecture"], len(spec["features"]), spec["params"])
     prepare_model(model, spec_run["mode"], spec, source_checkpoint)
 
-    train_graphs = read_graphs(train_path)
+    train_graphs = read_packed(train_path)
     if settings.train_fraction < 1.0:
         # The split is interleaved signal/background, so a prefix stays balanced.
         train_graphs = train_graphs.take(np.arange(max(2, int(round(settings.train_fraction * len(train_graphs))))))
     train = GraphBatches(train_graphs, spec["features"], settings.batch_size, shuffle=True, seed=settings.seed)
-    validation = GraphBatches(read_graphs(validation_path), spec["features"], settings.batch_size)
+    validation = GraphBatches(read_packed(validation_path), spec["features"], settings.batch_size)
     log.info("run %s: %s, mode %s, %d parameters, %d training jets, device %s", run, spec_run["model"],
              spec_run["mode"], count_parameters(model), len(train_graphs), device_name(device))
 

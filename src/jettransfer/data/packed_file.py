@@ -1,0 +1,163 @@
+"""Packed jet files: one format for every per-jet representation (one .npz, uncompressed).
+
+A jet is a variable-length set of rows ("nodes": Lund declusterings or particles), so many
+jets are stored as flat arrays with offsets, loadable without any re-parsing:
+  node_features  float32 [N, F]   columns named by `feature_names`
+  node_offsets   int64   [J + 1]  jet j owns rows node_offsets[j]:node_offsets[j+1]
+  parent         int16   [N]      Lund graphs only: parent node, local to the jet (-1: root);
+                                  each tree link carries messages both ways
+  labels         int64   [J]      1 signal, 0 background
+  jet_pt         float32 [J]
+  feature_names  str     [F]
+  representation str     what the rows are: lund_graph, particle_cloud, constituents
+  feature_mean, feature_std  float32 [F]  present when the features were standardised; the
+                                  constants come from the training split of the task
+  schema_version int     SCHEMA_VERSION
+  provenance     str     JSON (inputs, config hash, seed)
+Storing a Lund jet's parents rather than an edge list keeps it at n * (4 F + 2) bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from jettransfer.data.errors import InputFileError
+from jettransfer.data.npz import write_npz
+from jettransfer.data.ranges import concat_ranges, offsets_from_counts
+
+SCHEMA_VERSION = 3
+_REQUIRED = {"node_features": ("f", 2), "node_offsets": ("i", 1), "labels": ("i", 1), "jet_pt": ("f", 1)}
+_OPTIONAL = {"parent": ("i", 1), "feature_mean": ("f", 1), "feature_std": ("f", 1)}
+_MAX_NODES = np.iinfo(np.int16).max
+
+
+@dataclass
+class PackedJets:
+    node_features: np.ndarray
+    node_offsets: np.ndarray
+    labels: np.ndarray
+    jet_pt: np.ndarray
+    feature_names: tuple[str, ...]
+    representation: str
+    parent: np.ndarray | None = None
+    feature_mean: np.ndarray | None = None
+    feature_std: np.ndarray | None = None
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    @property
+    def nodes_per_graph(self) -> np.ndarray:
+        return np.diff(self.node_offsets)
+
+    def feature_columns(self, names: Sequence[str]) -> list[int]:
+        missing = [n for n in names if n not in self.feature_names]
+        if missing:
+            raise KeyError(f"features {missing} not available; the {self.representation} file has {list(self.feature_names)}")
+        return [self.feature_names.index(n) for n in names]
+
+    def take(self, index: np.ndarray) -> "PackedJets":
+        index = np.asarray(index, dtype=np.int64)
+        counts = self.nodes_per_graph[index]
+        nodes = concat_ranges(self.node_offsets[:-1][index], counts)
+        return replace(self, node_features=self.node_features[nodes], node_offsets=offsets_from_counts(counts),
+                       labels=self.labels[index], jet_pt=self.jet_pt[index],
+                       parent=None if self.parent is None else self.parent[nodes], provenance=dict(self.provenance))
+
+    def standardised(self, mean: np.ndarray, std: np.ndarray) -> "PackedJets":
+        """Features shifted and scaled by the given constants, which are stored with the data."""
+        mean, std = np.asarray(mean, np.float32), np.asarray(std, np.float32)
+        return replace(self, node_features=((self.node_features - mean) / std).astype(np.float32),
+                       feature_mean=mean, feature_std=std)
+
+
+def make_packed(features: np.ndarray, node_offsets: np.ndarray, labels: np.ndarray, jet_pt: np.ndarray,
+                feature_names: Sequence[str], representation: str, parent: np.ndarray | None = None) -> PackedJets:
+    counts = np.diff(node_offsets)
+    if parent is not None and len(counts) and counts.max() > _MAX_NODES:
+        raise ValueError(f"a graph has {counts.max()} nodes; the format holds at most {_MAX_NODES}")
+    return PackedJets(np.asarray(features, dtype=np.float32), np.asarray(node_offsets, dtype=np.int64),
+                      np.asarray(labels, dtype=np.int64), np.asarray(jet_pt, dtype=np.float32), tuple(feature_names),
+                      representation, None if parent is None else np.asarray(parent, dtype=np.int16))
+
+
+def graphs_from_trees(parents: Sequence[np.ndarray], features: Sequence[np.ndarray], labels: np.ndarray,
+                      jet_pt: np.ndarray, feature_names: Sequence[str]) -> PackedJets:
+    """Pack one Lund tree (parent, features) per jet."""
+    return make_packed(
+        np.concatenate(features) if len(features) else np.zeros((0, len(feature_names)), np.float32),
+        offsets_from_counts([len(p) for p in parents]), labels, jet_pt, feature_names, "lund_graph",
+        parent=np.concatenate(parents) if len(parents) else np.zeros(0, np.int16),
+    )
+
+
+def concatenate_packed(parts: Sequence[PackedJets]) -> PackedJets:
+    first = parts[0]
+    for p in parts[1:]:
+        if p.feature_names != first.feature_names or p.representation != first.representation:
+            raise ValueError("cannot concatenate jets of different representations or features")
+        if (p.parent is None) != (first.parent is None):
+            raise ValueError("cannot concatenate graphs with jets that have no graph")
+    return replace(
+        first,
+        node_features=np.concatenate([p.node_features for p in parts]),
+        node_offsets=offsets_from_counts(np.concatenate([p.nodes_per_graph for p in parts])),
+        labels=np.concatenate([p.labels for p in parts]),
+        jet_pt=np.concatenate([p.jet_pt for p in parts]),
+        parent=None if first.parent is None else np.concatenate([p.parent for p in parts]),
+        provenance={"parts": [p.provenance for p in parts]},
+    )
+
+
+def write_packed(path: str | os.PathLike, jets: PackedJets) -> None:
+    arrays = {
+        "schema_version": np.int64(SCHEMA_VERSION), "representation": np.asarray(jets.representation),
+        "node_features": jets.node_features, "node_offsets": jets.node_offsets, "labels": jets.labels,
+        "jet_pt": jets.jet_pt, "feature_names": np.asarray(jets.feature_names, dtype=str),
+        "provenance": np.asarray(json.dumps(jets.provenance, sort_keys=True)),
+    }
+    arrays |= {k: getattr(jets, k) for k in _OPTIONAL if getattr(jets, k) is not None}
+    write_npz(path, arrays)
+
+
+def read_packed(path: str | os.PathLike, representation: str | None = None) -> PackedJets:
+    """Read and check a packed file; with `representation`, refuse a file of another kind."""
+    if not os.path.exists(path):
+        raise InputFileError(path, None, "file does not exist")
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, zipfile.BadZipFile) as err:
+        raise InputFileError(path, None, f"not a readable packed-jet file ({err})") from err
+    with archive:
+        if "schema_version" not in archive.files:
+            raise InputFileError(path, "schema_version", "array is missing (not a packed-jet file?)")
+        version = int(archive["schema_version"])
+        if version != SCHEMA_VERSION:
+            raise InputFileError(path, "schema_version", f"version {version}, expected {SCHEMA_VERSION}; rebuild it")
+        for key in (*_REQUIRED, "feature_names", "representation"):
+            if key not in archive.files:
+                raise InputFileError(path, key, "array is missing")
+        arrays = {k: archive[k] for k in (*_REQUIRED, *_OPTIONAL) if k in archive.files}
+        names = tuple(str(n) for n in archive["feature_names"])
+        kind = str(archive["representation"])
+        provenance = json.loads(str(archive["provenance"])) if "provenance" in archive.files else {}
+    if representation is not None and kind != representation:
+        raise InputFileError(path, "representation", f"holds {kind!r}, expected {representation!r}")
+    for key, value in arrays.items():
+        kinds, ndim = (_REQUIRED | _OPTIONAL)[key]
+        if value.dtype.kind not in kinds + ("u" if kinds == "i" else "") or value.ndim != ndim:
+            raise InputFileError(path, key, f"dtype {value.dtype} ndim {value.ndim}, expected kind {kinds!r} ndim {ndim}")
+    n_nodes = len(arrays["node_features"])
+    if arrays["node_features"].shape[1] != len(names):
+        raise InputFileError(path, "node_features", f"{arrays['node_features'].shape[1]} columns for {len(names)} feature names")
+    if arrays["node_offsets"][-1] != n_nodes or ("parent" in arrays and len(arrays["parent"]) != n_nodes):
+        raise InputFileError(path, "node_offsets", "offsets do not match the array lengths (truncated file?)")
+    return PackedJets(feature_names=names, representation=kind, provenance=provenance, **arrays)

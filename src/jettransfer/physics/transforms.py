@@ -1,0 +1,130 @@
+"""Transforms of jet constituents, reproducible through the numpy Generator passed in.
+
+Degradations (seed 001) and boosts (seed 003) are applied once, when a representation is
+built; the SimCLR augmentations (seed 004, after Dillon et al. 2108.04253) are meant to be
+drawn afresh per training step. Every transform returns new Constituents.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from jettransfer.physics.constituents import Constituents
+from jettransfer.physics.kinematics import (
+    azimuth, delta_phi, delta_r, invariant_mass, pseudorapidity, rapidity, transverse_momentum,
+)
+
+
+def _to_pt_eta_phi_m(p: np.ndarray):
+    return (transverse_momentum(p[:, 0], p[:, 1]), pseudorapidity(p[:, 0], p[:, 1], p[:, 2]),
+            azimuth(p[:, 0], p[:, 1]), invariant_mass(p[:, 0], p[:, 1], p[:, 2], p[:, 3]))
+
+
+def _from_pt_eta_phi_m(pt, eta, phi, m) -> np.ndarray:
+    px, py, pz = pt * np.cos(phi), pt * np.sin(phi), pt * np.sinh(eta)
+    return np.stack([px, py, pz, np.sqrt(px**2 + py**2 + pz**2 + m**2)], axis=1)
+
+
+def smear_energy_and_pt(c: Constituents, energy_resolution: float, pt_resolution: float,
+                        rng: np.random.Generator) -> Constituents:
+    """Gaussian relative smearing: pT -> pT (1 + s_pT g1), E -> E (1 + s_E g2); direction kept.
+
+    Negative results are clipped to zero; E is kept at least |p| so every particle stays physical.
+    """
+    pt, eta, phi, _ = _to_pt_eta_phi_m(c.momenta)
+    pt = pt * np.maximum(1.0 + pt_resolution * rng.standard_normal(len(pt)), 0.0)
+    energy = c.momenta[:, 3] * np.maximum(1.0 + energy_resolution * rng.standard_normal(len(pt)), 0.0)
+    p = _from_pt_eta_phi_m(pt, eta, phi, 0.0)
+    p[:, 3] = np.maximum(energy, p[:, 3])
+    return Constituents(p, c.offsets.copy())
+
+
+def keep_random(c: Constituents, n: int, rng: np.random.Generator) -> Constituents:
+    """n constituents of each jet chosen at random (all of them if it has n or fewer), order kept."""
+    jet = c.jet_of_row
+    order = np.lexsort((rng.random(len(jet)), jet))  # random order within each jet
+    rank = np.empty(len(jet), dtype=np.int64)
+    rank[order] = np.arange(len(jet)) - np.repeat(c.offsets[:-1], c.counts)
+    return c.keep_rows(rank < n)
+
+
+def boost_along_x(c: Constituents, beta_max: float, rng: np.random.Generator) -> Constituents:
+    """Lorentz boost of each jet along x with its own beta ~ U(0, beta_max) (seed 003)."""
+    if not 0.0 <= beta_max < 1.0:
+        raise ValueError(f"beta_max must be in [0, 1), got {beta_max}")
+    beta = rng.uniform(0.0, beta_max, size=len(c))[c.jet_of_row]
+    gamma = 1.0 / np.sqrt(1.0 - beta**2)
+    p = c.momenta.copy()
+    p[:, 0], p[:, 3] = gamma * (c.momenta[:, 0] - beta * c.momenta[:, 3]), gamma * (c.momenta[:, 3] - beta * c.momenta[:, 0])
+    return Constituents(p, c.offsets.copy())
+
+
+_MAX_ANGULAR_WIDTH = 1.0  # about a jet radius in (y, phi)
+
+# The angular augmentations act in the (y, phi) plane the jets were clustered in: a soft
+# massive hadron can sit far from the axis in eta while close in y, and rotating such an eta
+# offset into phi would wrap it around the detector.
+
+def _to_pt_y_phi_m(p: np.ndarray):
+    return (transverse_momentum(p[:, 0], p[:, 1]), rapidity(*p.T), azimuth(p[:, 0], p[:, 1]),
+            invariant_mass(p[:, 0], p[:, 1], p[:, 2], p[:, 3]))
+
+
+def _from_pt_y_phi_m(pt, y, phi, m) -> np.ndarray:
+    mt = np.sqrt(pt**2 + m**2)
+    return np.stack([pt * np.cos(phi), pt * np.sin(phi), mt * np.sinh(y), mt * np.cosh(y)], axis=1)
+
+
+def jet_axes(c: Constituents) -> tuple[np.ndarray, np.ndarray]:
+    """(y, phi) of each jet's summed four-momentum."""
+    jet_p = c.jet_momenta()
+    return rapidity(*jet_p.T), azimuth(jet_p[:, 0], jet_p[:, 1])
+
+
+def rotate_about_axis(c: Constituents, rng: np.random.Generator) -> Constituents:
+    """Rotate each jet in the (y, phi) plane about its axis by a random angle."""
+    pt, y, phi, m = _to_pt_y_phi_m(c.momenta)
+    axis_y, axis_phi = (a[c.jet_of_row] for a in jet_axes(c))
+    d_y, d_phi = y - axis_y, delta_phi(axis_phi, phi)
+    angle = rng.uniform(0.0, 2 * np.pi, size=len(c))[c.jet_of_row]
+    cos, sin = np.cos(angle), np.sin(angle)
+    return Constituents(_from_pt_y_phi_m(pt, axis_y + cos * d_y - sin * d_phi, axis_phi + sin * d_y + cos * d_phi, m),
+                        c.offsets.copy())
+
+
+def translate(c: Constituents, width: float, rng: np.random.Generator) -> Constituents:
+    """Shift each jet in y and phi by Gaussian amounts of the given width."""
+    pt, y, phi, m = _to_pt_y_phi_m(c.momenta)
+    shift = rng.normal(0.0, width, size=(len(c), 2))[c.jet_of_row]
+    return Constituents(_from_pt_y_phi_m(pt, y + shift[:, 0], phi + shift[:, 1], m), c.offsets.copy())
+
+
+def smear_angles(c: Constituents, scale_gev: float, rng: np.random.Generator) -> Constituents:
+    """Move each particle in y and phi by Gaussians of width scale / pT: soft particles move most.
+
+    The width is capped at _MAX_ANGULAR_WIDTH: a particle of pT ~ 1e-4 GeV would otherwise be
+    thrown to any rapidity at all."""
+    pt, y, phi, m = _to_pt_y_phi_m(c.momenta)
+    width = np.minimum(scale_gev / np.maximum(pt, 1e-9), _MAX_ANGULAR_WIDTH)
+    return Constituents(_from_pt_y_phi_m(pt, y + width * rng.standard_normal(len(pt)),
+                                         phi + width * rng.standard_normal(len(pt)), m), c.offsets.copy())
+
+
+def collinear_split(c: Constituents, max_splits: int, rng: np.random.Generator) -> Constituents:
+    """Split up to `max_splits` random particles per jet into two exactly collinear ones sharing its
+    four-momentum as z, 1 - z with z ~ U(0, 1). The jet's total four-momentum is unchanged."""
+    jet = c.jet_of_row
+    order = np.lexsort((rng.random(len(jet)), jet))
+    rank = np.empty(len(jet), dtype=np.int64)
+    rank[order] = np.arange(len(jet)) - np.repeat(c.offsets[:-1], c.counts)
+    split = rank < max_splits
+    z = rng.uniform(0.0, 1.0, size=len(jet))
+    first = np.where(split[:, None], z[:, None] * c.momenta, c.momenta)
+    second = (1.0 - z[split])[:, None] * c.momenta[split]
+    # Each split particle's second half goes right after it, in the same jet.
+    rows = np.concatenate([first, second])
+    owner = np.concatenate([np.arange(len(jet)), np.flatnonzero(split)])
+    within = np.concatenate([np.zeros(len(jet)), np.ones(int(split.sum()))])
+    ordering = np.lexsort((within, owner))
+    counts = np.bincount(jet[owner], minlength=len(c))
+    return Constituents(rows[ordering], np.concatenate([[0], np.cumsum(counts)]))

@@ -29,11 +29,13 @@ def main() -> None:
     parser.add_argument("--jets", type=int, default=2000)
     parser.add_argument("--pt-min", type=float, default=500.0)
     parser.add_argument("--process", default="ttbar_hadronic")
+    parser.add_argument("--no-ue", action="store_true", help="hadron level without the underlying event (as the LundNet data)")
     args = parser.parse_args()
 
     selection = JetSelection(pt_min=args.pt_min)
     process = get_process(args.process)
-    events = generate_events(process, args.jets, selection, 0.8, seed=2024, settings=GenerationSettings())
+    settings = GenerationSettings(underlying_event=not args.no_ue)
+    events = generate_events(process, args.jets, selection, 0.8, seed=2024, settings=settings)
     jets = cluster_jets(events, process, selection, 0.8)
     c = jets.constituents
     momenta = np.stack([ak.to_numpy(ak.flatten(c[k])).astype(np.float64) for k in ("px", "py", "pz", "energy")], axis=1)
@@ -51,7 +53,8 @@ def main() -> None:
         forest_from_histories(parents, history, np.array([len(m)]))
     reference = time.perf_counter() - start
 
-    graphs = make_packed(forest.features, forest.parent, forest.node_offsets, jets.jets["label"], jets.jets["jet_pt"], LUND_FEATURES)
+    graphs = make_packed(forest.features, forest.node_offsets, jets.jets["label"], jets.jets["jet_pt"], LUND_FEATURES,
+                         "lund_graph", parent=forest.parent)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "graphs.npz"
         write_packed(path, graphs)
@@ -60,7 +63,8 @@ def main() -> None:
         memory = sum(a.nbytes for a in (loaded.node_features, loaded.node_offsets, loaded.parent, loaded.labels, loaded.jet_pt))
 
     n = len(jets)
-    print(f"{n} {args.process} jets, pT > {args.pt_min:g} GeV, {len(graphs.node_features) / n:.1f} Lund nodes per jet")
+    print(f"{n} {args.process} jets, pT > {args.pt_min:g} GeV, {'no ' if args.no_ue else ''}UE, "
+          f"{len(graphs.node_features) / n:.1f} Lund nodes per jet")
     print(f"compiled C/A + vectorised features (pipeline): {n / compiled:9.0f} jets/s")
     print(f"FastJet history, one jet at a time (reference): {n / reference:9.0f} jets/s")
     print(f"ratio compiled / reference:                     {reference / compiled:9.1f}")

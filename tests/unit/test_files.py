@@ -128,3 +128,14 @@ def test_loader_links_each_node_to_its_parent_both_ways():
 def test_unknown_feature_is_a_clear_error():
     with pytest.raises(KeyError, match="not available"):
         small_graphs([2], 1).feature_columns(["ln_kt"])
+
+
+def test_padding_keeps_the_first_rows_and_masks_the_rest():
+    from jettransfer.data.padding import to_padded
+
+    jets = concatenate_packed([small_graphs([3, 1, 4], 1)])
+    jets.node_features[:, 1] = np.arange(len(jets.node_features))
+    padded, mask = to_padded(jets, 2, features=["b"])
+    assert padded.shape == (3, 2, 1)
+    assert mask.tolist() == [[True, True], [True, False], [True, True]]
+    assert padded[..., 0].tolist() == [[0.0, 1.0], [3.0, 0.0], [4.0, 5.0]]

@@ -126,3 +126,16 @@ def test_training_learns_a_separable_toy_and_is_reproducible():
     assert results[0].history[1].learning_rate == pytest.approx(1e-3)
     assert results[0].history[2].learning_rate == pytest.approx(1e-4)
     assert results[0].ms_per_sample_epoch > 0
+
+
+def test_a_jet_with_an_empty_lund_tree_still_gets_a_score():
+    """A one-constituent jet has no declustering; in a batch it is a graph with no node."""
+    from jettransfer.data.packed_file import graphs_from_trees
+
+    graphs = graphs_from_trees([np.array([-1, 0], np.int16), np.zeros(0, np.int16)],
+                               [np.ones((2, 5), np.float32), np.zeros((0, 5), np.float32)],
+                               np.array([1, 0]), np.ones(2), LN5["features"])
+    batch, _ = GraphBatches(graphs, LN5["features"], batch_size=2).batch(np.arange(2))
+    with torch.no_grad():
+        out = build_model("lundnet", 5).eval()(batch)
+    assert out.shape == (2, 2) and torch.isfinite(out).all()

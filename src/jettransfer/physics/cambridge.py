@@ -48,10 +48,11 @@ def _distance(rap, phi, i, j) -> float:
 
 
 @numba.njit(cache=True)
-def _nearest(rap, phi, active, i, n_slots):
+def _nearest(rap, phi, live, n_live, i):
     best, best_j = np.inf, -1
-    for j in range(n_slots):
-        if j != i and active[j]:
+    for t in range(n_live):
+        j = live[t]
+        if j != i:
             d = _distance(rap, phi, i, j)
             if d < best:
                 best, best_j = d, j
@@ -65,20 +66,25 @@ def _cluster_one(momenta, parents, history):
     slots = 2 * n - 1
     rap = np.empty(slots)
     phi = np.empty(slots)
-    active = np.zeros(slots, dtype=np.bool_)
     nn = np.full(slots, -1, dtype=np.int64)
     nn_dist = np.full(slots, np.inf)
+    # The unmerged pseudojets, compact: scans touch only these. position[s] locates slot s in `live`.
+    live = np.empty(n, dtype=np.int64)
+    position = np.full(slots, -1, dtype=np.int64)
     for i in range(n):
         history[i] = momenta[i]
         rap[i], phi[i] = _rap_phi(momenta[i, 0], momenta[i, 1], momenta[i, 2], momenta[i, 3])
-        active[i] = True
+        live[i] = i
+        position[i] = i
+    n_live = n
     for i in range(n):
-        nn_dist[i], nn[i] = _nearest(rap, phi, active, i, n)
+        nn_dist[i], nn[i] = _nearest(rap, phi, live, n_live, i)
     for k in range(n - 1):
         # The closest pair overall is the one whose nearest-neighbour distance is smallest.
         i, best = -1, np.inf
-        for m in range(n + k):
-            if active[m] and nn_dist[m] < best:
+        for t in range(n_live):
+            m = live[t]
+            if nn_dist[m] < best:
                 best, i = nn_dist[m], m
         j = nn[i]
         a, b = (i, j) if i < j else (j, i)
@@ -86,15 +92,22 @@ def _cluster_one(momenta, parents, history):
         history[new] = history[a] + history[b]
         rap[new], phi[new] = _rap_phi(history[new, 0], history[new, 1], history[new, 2], history[new, 3])
         parents[k, 0], parents[k, 1] = a, b
-        active[a] = False
-        active[b] = False
-        active[new] = True
-        nn_dist[new], nn[new] = _nearest(rap, phi, active, new, new + 1)
-        for m in range(new):
-            if not active[m]:
-                continue
+        # Remove a and b (swap with the last live entry), append the merged pseudojet.
+        for gone in (a, b):
+            t = position[gone]
+            last = live[n_live - 1]
+            live[t] = last
+            position[last] = t
+            position[gone] = -1
+            n_live -= 1
+        live[n_live] = new
+        position[new] = n_live
+        n_live += 1
+        nn_dist[new], nn[new] = _nearest(rap, phi, live, n_live, new)
+        for t in range(n_live - 1):
+            m = live[t]
             if nn[m] == a or nn[m] == b:
-                nn_dist[m], nn[m] = _nearest(rap, phi, active, m, new + 1)
+                nn_dist[m], nn[m] = _nearest(rap, phi, live, n_live, m)
             else:
                 d = _distance(rap, phi, m, new)
                 if d < nn_dist[m]:

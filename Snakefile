@@ -39,6 +39,7 @@ wildcard_constraints:
 
 include: "workflow/rules/generate.smk"
 include: "workflow/rules/cluster.smk"
+include: "workflow/rules/convert.smk"
 include: "workflow/rules/preprocess.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/transfer.smk"

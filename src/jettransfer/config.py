@@ -17,7 +17,7 @@ from jettransfer.models.registry import get_architecture
 from jettransfer.physics.constituents import FOUR_VECTOR, PARTICLE_FEATURES
 from jettransfer.physics.generation import GenerationSettings
 from jettransfer.physics.lund import LUND_FEATURES
-from jettransfer.physics.processes import get_process
+from jettransfer.physics.processes import PROCESSES, get_process
 from jettransfer.physics.selection import JetSelection
 from jettransfer.train.settings import TrainingSettings
 
@@ -85,19 +85,15 @@ def _check_references(config: dict[str, Any], source: str) -> None:
     splits = config["splits"]
     need(abs(sum(splits.values()) - 1.0) < 1e-9, "splits", f"fractions must sum to 1, got {sum(splits.values()):g}")
     samples, tasks, models, runs = config["samples"], config["tasks"], config["models"], config["runs"]
-    for name, task in tasks.items():
-        for role in ("signal", "background"):
-            need(task[role] in samples, f"tasks.{name}.{role}", f"unknown sample {task[role]!r}; samples: {sorted(samples)}")
-        if task["signal"] in samples:
-            need(get_process(samples[task["signal"]]["process"]).signal_pdg is not None, f"tasks.{name}.signal",
-                 f"sample {task['signal']!r} is QCD and has no signal jets")
-        if task["background"] in samples:
-            need(get_process(samples[task["background"]]["process"]).signal_pdg is None, f"tasks.{name}.background",
-                 f"sample {task['background']!r} is not a QCD sample")
     for name, sample in samples.items():
-        if sample.get("jet_pt_max") is not None:
-            need(sample["jet_pt_max"] > sample["jet_pt_min"], f"samples.{name}.jet_pt_max", "must exceed jet_pt_min")
-        need(sample["shards"] <= sample["n_jets"], f"samples.{name}.shards", "more shards than jets")
+        _check_sample(name, sample, need)
+    for name, task in tasks.items():
+        for role, wanted in (("signal", 1), ("background", 0)):
+            sample = task[role]
+            need(sample in samples, f"tasks.{name}.{role}", f"unknown sample {sample!r}; samples: {sorted(samples)}")
+            if sample in samples and not problems:  # labels are known once every sample is valid
+                need(sample_label(samples[sample]) == wanted, f"tasks.{name}.{role}",
+                     f"sample {sample!r} holds {'signal' if wanted == 0 else 'background'} jets")
     representations = config["representations"]
     for name, spec in representations.items():
         kind = spec["kind"]
@@ -142,6 +138,42 @@ def _check_references(config: dict[str, Any], source: str) -> None:
         _check_acyclic(runs, problems)
     if problems:
         raise ConfigError(f"{source}: invalid configuration\n" + "\n".join(problems))
+
+
+READ_LABEL_OPTION = {"top_tagging": "keep_label", "atlas_top_tagging": "keep_label", "jetclass": "label_branch",
+                     "lundnet_json": "label"}
+
+
+def _check_sample(name: str, sample: dict[str, Any], need) -> None:
+    if "read" in sample:
+        need("process" not in sample and "jet_pt_min" not in sample, f"samples.{name}",
+             "a sample is either generated (process, jet_pt_min) or read, not both")
+        need(sample["shards"] == 1, f"samples.{name}.shards", "a read sample is converted as one shard")
+        read = sample["read"]
+        option = READ_LABEL_OPTION[read["format"]]
+        need(option in read, f"samples.{name}.read.{option}", f"format {read['format']!r} needs {option!r} to say which class")
+        for other in set(READ_LABEL_OPTION.values()) - {option}:
+            need(other not in read, f"samples.{name}.read.{other}", f"does not apply to format {read['format']!r}")
+        return
+    for field in ("process", "jet_pt_min", "n_jets"):
+        need(field in sample, f"samples.{name}.{field}", "required for a generated sample (or give `read` instead)")
+    if "process" in sample:
+        need(sample["process"] in PROCESSES, f"samples.{name}.process",
+             f"unknown process {sample['process']!r}; known: {sorted(PROCESSES)}")
+    if "jet_pt_min" in sample and sample.get("jet_pt_max") is not None:
+        need(sample["jet_pt_max"] > sample["jet_pt_min"], f"samples.{name}.jet_pt_max", "must exceed jet_pt_min")
+    if "n_jets" in sample:
+        need(sample["shards"] <= sample["n_jets"], f"samples.{name}.shards", "more shards than jets")
+
+
+def sample_label(sample: dict[str, Any]) -> int:
+    """1 if the sample's jets are signal, 0 if background."""
+    if "read" not in sample:
+        return int(get_process(sample["process"]).signal_pdg is not None)
+    read = sample["read"]
+    if read["format"] == "jetclass":
+        return int(read["label_branch"] != "label_QCD")
+    return int(read[READ_LABEL_OPTION[read["format"]]])
 
 
 def _check_acyclic(runs: dict[str, Any], problems: list[str]) -> None:

@@ -54,3 +54,25 @@ def test_unreachable_cut_fails_clearly():
     selection = JetSelection(pt_min=500.0, pt_max=500.5)
     with pytest.raises(RuntimeError, match="only .* jets after"):
         generate_events(get_process("qcd_dijet"), 5, selection, 0.8, seed=3, settings=settings)
+
+
+@pytest.mark.parametrize("name, resonance, products", [
+    ("z_qq", 23, 2), ("w_qq", 24, 2), ("h_bb", 25, 2), ("h_cc", 25, 2), ("h_gg", 25, 2), ("h_4q", 25, 4), ("t_blv", 6, 2),
+])
+def test_jetclass_like_processes_give_matched_jets_of_their_class(name, resonance, products):
+    from jettransfer.physics.clustering import cluster_jets
+
+    process, selection = get_process(name), JetSelection(pt_min=500.0)
+    events = generate_events(process, 4, selection, 0.8, seed=1, settings=GenerationSettings())
+    jets = cluster_jets(events, process, selection, 0.8)
+    assert len(jets) >= 4 and np.all(jets.jets["label"] == 1)
+    for pid, mother in zip(events.truth["pid"].tolist(), events.truth["mother"].tolist()):
+        pid, mother = np.abs(np.array(pid)), np.array(mother)
+        for r in np.flatnonzero(mother == -1):
+            assert pid[r] == resonance
+            decay = pid[mother == r]
+            assert len(decay) == products and not np.isin(decay, (12, 14, 16)).any()
+            if name == "t_blv":
+                assert np.isin(decay, (11, 13)).sum() == 1, "only the leptonic top is signal"
+            if name == "h_gg":
+                assert (decay == 21).all()

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import awkward as ak
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -123,3 +125,34 @@ def test_lint_is_clean(tmp_path):
     shutil.copytree(REPO / "config", tmp_path / "config")
     result = snakemake(tmp_path, "--lint", timeout=300)
     assert "Congratulations, your workflow is in a good condition" in result.stdout + result.stderr, result.stdout[-3000:]
+
+
+def test_a_study_on_a_downloaded_data_set(tmp_path, top_sample, qcd_sample):
+    """Samples read from Top Tagging reference files run through the same DAG to a table."""
+    from jettransfer.data.jet_file import concatenate_jets
+    from tests.unit.test_readers import write_top_tagging
+
+    table = concatenate_jets([top_sample[1], qcd_sample[1]])
+    c = table.constituents
+    momenta = [np.stack([ak.to_numpy(c[k][i]) for k in ("px", "py", "pz", "energy")], axis=1).astype(float)
+               for i in range(len(table))]
+    write_top_tagging(tmp_path / "train.h5", table, momenta)
+    config = {
+        "samples": {"top": {"read": {"format": "top_tagging", "path": str(tmp_path / "train.h5"), "keep_label": 1}},
+                    "qcd": {"read": {"format": "top_tagging", "path": str(tmp_path / "train.h5"), "keep_label": 0}}},
+        "splits": {"train": 0.5, "validation": 0.25, "test": 0.25},
+        "tasks": {"toptag": {"signal": "top", "background": "qcd"}},
+        "representations": {"lund": {"kind": "lund_graph"}},
+        "models": {"ln3": {"architecture": "lundnet", "representation": "lund", "features": ["ln_z", "ln_delta", "ln_kt"]}},
+        "training": {"epochs": 1, "batch_size": 16, "lr_milestones": []},
+        "runs": {"ln3_scratch": {"task": "toptag", "model": "ln3", "mode": "scratch"}},
+        "tables": {"toptag": {"runs": ["ln3_scratch"]}},
+    }
+    path = tmp_path / "study.yaml"
+    path.write_text(yaml.safe_dump(config))
+    result = snakemake(tmp_path, "--configfile", str(path), "--cores", "2")
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert "rule convert_sample" in result.stdout + result.stderr
+    assert "rule generate_events" not in result.stdout + result.stderr
+    row = pd.read_csv(tmp_path / "results" / "tables" / "toptag.csv").iloc[0]
+    assert row["n_test"] == 2 * 15 and 0.0 <= row["AUC"] <= 1.0

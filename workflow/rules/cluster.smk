@@ -4,6 +4,8 @@ rule cluster_jets:
         "results/events/{sample}/shard{shard}.root",
     output:
         "results/jets/{sample}/shard{shard}.root",
+    wildcard_constraints:
+        sample=_alternatives(GENERATED_SAMPLES),
     log:
         "logs/cluster/{sample}_shard{shard}.log",
     benchmark:

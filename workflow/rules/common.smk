@@ -5,6 +5,8 @@ def _alternatives(names):
     return "|".join(sorted(names)) or "(?!)"
 
 
+GENERATED_SAMPLES = [s for s, spec in config["samples"].items() if "process" in spec]
+READ_SAMPLES = [s for s, spec in config["samples"].items() if "read" in spec]
 SCRATCH_RUNS = [r for r, spec in config["runs"].items() if spec["mode"] == "scratch"]
 TRANSFER_RUNS = [r for r, spec in config["runs"].items() if spec["mode"] != "scratch"]
 

@@ -2,6 +2,8 @@ rule generate_events:
     """One shard of a sample from Pythia 8; shards run in parallel (locally or as cluster jobs)."""
     output:
         "results/events/{sample}/shard{shard}.root",
+    wildcard_constraints:
+        sample=_alternatives(GENERATED_SAMPLES),
     log:
         "logs/generate/{sample}_shard{shard}.log",
     benchmark:

@@ -24,6 +24,8 @@ from jettransfer.data.atomic import atomic_path
 from jettransfer.data.errors import InputFileError
 
 PROVENANCE_KEY = "provenance"
+# ZSTD level 1: the size of ROOT's default zlib at about 8x its speed; ROOT reads it since 6.20.
+COMPRESSION = uproot.ZSTD(1)
 
 
 def write_tree(
@@ -39,7 +41,7 @@ def write_tree(
         columns[group] = ak.zip(dict(fields))
     file_uuid = uuid.UUID(bytes=hashlib.sha256(json.dumps(provenance, sort_keys=True).encode()).digest()[:16])
     with atomic_path(path) as tmp, _fixed_header_clock():
-        with uproot.recreate(tmp, uuid_function=lambda: file_uuid) as out:
+        with uproot.recreate(tmp, uuid_function=lambda: file_uuid, compression=COMPRESSION) as out:
             out[PROVENANCE_KEY] = json.dumps(provenance, sort_keys=True)
             types = {k: (v.dtype if isinstance(v, np.ndarray) else v.type.content) for k, v in columns.items()}
             tree = out.mktree(tree_name, types)

@@ -26,8 +26,6 @@ _MAX_PYTHIA_SEED = 900_000_000
 # Candidate jets are stored with a margin below the cuts so FastJet re-finds every selected jet.
 _CANDIDATE_PT_FRACTION = 0.9
 _CANDIDATE_RAPIDITY_MARGIN = 0.2
-# Particles beyond this |eta| never reach a jet with |y| < 2.5 and R <= 1.5.
-_PARTICLE_ETA_MAX = 10.0
 _MAX_CONSECUTIVE_FAILURES = 100
 
 
@@ -74,8 +72,13 @@ def generate_events(
     seed: int,
     settings: GenerationSettings,
     progress_seconds: float = 30.0,
+    particle_eta_max: float = 5.0,
 ) -> EventRecord:
-    """Generate events until `n_jets` jets pass `selection` (and, for signal, truth matching)."""
+    """Generate events until `n_jets` jets pass `selection` (and, for signal, truth matching).
+
+    Jets are built from the visible final-state particles with |eta| < particle_eta_max (the
+    detector's acceptance).
+    """
     import pythia8mc
 
     pythia = pythia8mc.Pythia("", False)
@@ -86,7 +89,8 @@ def generate_events(
         raise RuntimeError(f"Pythia failed to initialise for process {process.name}")
     # power -1 = anti-kt; select 2 = visible final-state particles; massSet 2 = their true masses,
     # so rapidities and distances are those FastJet computes from the stored four-vectors.
-    slow_jet = pythia8mc.SlowJet(-1, jet_radius, _CANDIDATE_PT_FRACTION * selection.pt_min, _PARTICLE_ETA_MAX, 2, 2)
+    slow_jet = pythia8mc.SlowJet(-1, jet_radius, _CANDIDATE_PT_FRACTION * selection.pt_min, particle_eta_max, 2, 2)
+    charge_of = _ChargeTable(pythia)
     candidate_cut = JetSelection(
         pt_min=_CANDIDATE_PT_FRACTION * selection.pt_min,
         pt_max=None,
@@ -123,7 +127,7 @@ def generate_events(
         candidates = leading_in_window(pt, y, candidate_cut)
         if len(candidates) == 0:
             continue
-        event_truth = _truth_partons(pythia, process.signal_pdg)
+        event_truth = _truth_partons(pythia, process)
         selected = leading_in_window(pt, y, selection)
         if process.signal_pdg is not None and len(selected):
             phi = np.array([slow_jet.phi(i) for i in selected])
@@ -135,7 +139,7 @@ def generate_events(
         if len(selected) == 0:
             continue
         indices = [i for c in candidates for i in slow_jet.constituents(int(c))]
-        _append_particles(particles, event, indices)
+        _append_particles(particles, event, indices, charge_of)
         for k in TRUTH_FIELDS:
             truth[k].append(event_truth[k])
         event_numbers.append(n_tried - 1)
@@ -160,47 +164,71 @@ def generate_events(
     )
 
 
-def _append_particles(particles: dict[str, list], event, indices: list[int]) -> None:
+class _ChargeTable(dict):
+    """PDG id -> integer charge, asked of Pythia's particle data once per species."""
+
+    def __init__(self, pythia) -> None:
+        super().__init__()
+        self.particle_data = pythia.particleData
+
+    def __missing__(self, pid: int) -> int:
+        self[pid] = value = round(self.particle_data.charge(pid))
+        return value
+
+
+def _append_particles(particles: dict[str, list], event, indices: list[int], charge_of: _ChargeTable) -> None:
     px, py, pz, energy, pid, charge = [], [], [], [], [], []
     for i in indices:
         p = event[i]
         px.append(p.px()); py.append(p.py()); pz.append(p.pz()); energy.append(p.e())
-        pid.append(p.id()); charge.append(round(p.charge()))
+        species = p.id()
+        pid.append(species); charge.append(charge_of[species])
     for key, values in zip(("px", "py", "pz", "energy", "pid", "charge"), (px, py, pz, energy, pid, charge)):
         particles[key].append(values)
 
 
-def _truth_partons(pythia, signal_pdg: int | None) -> dict[str, list]:
-    """The signal resonances (last copy before decay) and the quarks they decay to.
+def _truth_partons(pythia, process: Process) -> dict[str, list]:
+    """The signal resonances (last copy before decay) and their visible decay partons.
 
     The event record starts with a copy of the hard process, so resonances are found among the
-    first `process.size()` entries; their decay chain is followed through W bosons to quarks.
+    first `process.size()` entries; decays are followed through W and Z bosons to quarks,
+    gluons and charged leptons (neutrinos leave no trace in a jet).
     """
     out: dict[str, list] = {k: [] for k in TRUTH_FIELDS}
-    if signal_pdg is None:
+    if process.signal_pdg is None:
         return out
-    event, process = pythia.event, pythia.process
-    for i in range(process.size()):
+    event, hard = pythia.event, pythia.process
+    for i in range(hard.size()):
         # The first copy in the hard record only: a copy's mother is the same resonance.
-        if process[i].idAbs() != signal_pdg or process[process[i].mother1()].idAbs() == signal_pdg:
+        if hard[i].idAbs() != process.signal_pdg or hard[hard[i].mother1()].idAbs() == process.signal_pdg:
             continue
         last = event[i].iBotCopyId()
+        products = _decay_products(event, last)
+        if process.leptonic is not None:
+            has_lepton = any(event[p].idAbs() in _CHARGED_LEPTONS for p in products)
+            if has_lepton != process.leptonic:
+                continue
         resonance_index = len(out["px"])
         _append_truth(out, event[last], -1)
-        for quark in _decay_quarks(event, last):
-            _append_truth(out, event[quark], resonance_index)
+        for product in products:
+            _append_truth(out, event[product], resonance_index)
     return out
 
 
-def _decay_quarks(event, index: int) -> list[int]:
-    quarks = []
+_CHARGED_LEPTONS = (11, 13, 15)
+_NEUTRINOS = (12, 14, 16)
+_INTERMEDIATE_BOSONS = (23, 24)
+
+
+def _decay_products(event, index: int) -> list[int]:
+    products = []
     for d in event[index].daughterList():
         daughter = event[d]
-        if daughter.idAbs() <= 5:
-            quarks.append(d)
-        elif daughter.idAbs() == 24:
-            quarks.extend(_decay_quarks(event, daughter.iBotCopyId()))
-    return quarks
+        if daughter.idAbs() in _INTERMEDIATE_BOSONS:
+            products.extend(_decay_products(event, daughter.iBotCopyId()))
+        elif daughter.idAbs() not in _NEUTRINOS:
+            products.append(d)
+    return products
 
 
 def _append_truth(out: dict[str, list], particle, mother: int) -> None:

@@ -43,3 +43,15 @@ def delta_phi(phi_a: ArrayLike, phi_b: ArrayLike) -> np.ndarray:
 
 def delta_r(y_a: ArrayLike, phi_a: ArrayLike, y_b: ArrayLike, phi_b: ArrayLike) -> np.ndarray:
     return np.hypot(np.asarray(y_b) - np.asarray(y_a), delta_phi(phi_a, phi_b))
+
+
+def pt_y_phi_m(momenta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(pT, y, phi, m) of rows [px, py, pz, E]."""
+    px, py, pz, energy = momenta.T
+    return transverse_momentum(px, py), rapidity(px, py, pz, energy), azimuth(px, py), invariant_mass(px, py, pz, energy)
+
+
+def momenta_from_pt_y_phi_m(pt: np.ndarray, y: np.ndarray, phi: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """Rows [px, py, pz, E] from pT, rapidity, azimuth and mass (exact: pz = mT sinh y, E = mT cosh y)."""
+    mt = np.sqrt(pt**2 + m**2)
+    return np.stack([pt * np.cos(phi), pt * np.sin(phi), mt * np.sinh(y), mt * np.cosh(y)], axis=1)

@@ -1,10 +1,22 @@
-"""The registry of generated processes: Pythia settings and which resonance makes a signal jet."""
+"""The registry of generated processes: Pythia settings and which resonance makes a signal jet.
+
+Besides seed 000's samples (QCD dijets, hadronic ttbar, hadronic WW) it holds JetClass-like
+classes for pretraining: a boosted Z, W or H recoiling against a jet, and tops decaying
+hadronically (t -> bqq') or leptonically (t -> b l nu).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 HADRONIC_W = ("24:onMode = off", "24:onIfAny = 1 2 3 4 5")
+HADRONIC_Z = ("23:onMode = off", "23:onIfAny = 1 2 3 4 5", "WeakZ0:gmZmode = 2")
+V_PLUS_JET = {
+    "Z": ("WeakBosonAndParton:qqbar2gmZg = on", "WeakBosonAndParton:qg2gmZq = on"),
+    "W": ("WeakBosonAndParton:qqbar2Wg = on", "WeakBosonAndParton:qg2Wq = on"),
+}
+H_PLUS_JET = ("HiggsSM:gg2Hg(l:t) = on", "HiggsSM:qg2Hq(l:t) = on", "25:onMode = off")
+TTBAR = ("Top:gg2ttbar = on", "Top:qqbar2ttbar = on")
 
 
 @dataclass(frozen=True)
@@ -12,26 +24,26 @@ class Process:
     name: str
     description: str
     pythia_settings: tuple[str, ...]
-    # |PDG id| of the resonance a signal jet must contain (with all its decay quarks); None = QCD.
+    # |PDG id| of the resonance a signal jet must contain (with all its visible decay partons); None = QCD.
     signal_pdg: int | None
+    # True: only resonances that decay to a charged lepton are signal; False: only those that do not.
+    leptonic: bool | None = None
 
 
 PROCESSES: dict[str, Process] = {
     p.name: p
     for p in (
         Process("qcd_dijet", "QCD 2->2 dijets", ("HardQCD:all = on",), None),
-        Process(
-            "ttbar_hadronic",
-            "ttbar, both W decaying to quarks",
-            ("Top:gg2ttbar = on", "Top:qqbar2ttbar = on", *HADRONIC_W),
-            6,
-        ),
-        Process(
-            "ww_hadronic",
-            "W+W-, both decaying to quarks",
-            ("WeakDoubleBoson:ffbar2WW = on", *HADRONIC_W),
-            24,
-        ),
+        Process("ttbar_hadronic", "ttbar, both W decaying to quarks (t -> bqq')", (*TTBAR, *HADRONIC_W), 6, leptonic=False),
+        Process("ww_hadronic", "W+W-, both decaying to quarks", ("WeakDoubleBoson:ffbar2WW = on", *HADRONIC_W), 24),
+        Process("z_qq", "Z + jet, Z -> qq", (*V_PLUS_JET["Z"], *HADRONIC_Z), 23),
+        Process("w_qq", "W + jet, W -> qq'", (*V_PLUS_JET["W"], *HADRONIC_W), 24),
+        Process("h_bb", "H + jet, H -> bb", (*H_PLUS_JET, "25:onIfAny = 5"), 25),
+        Process("h_cc", "H + jet, H -> cc", (*H_PLUS_JET, "25:onIfAny = 4"), 25),
+        Process("h_gg", "H + jet, H -> gg", (*H_PLUS_JET, "25:onIfAny = 21"), 25),
+        Process("h_4q", "H + jet, H -> WW* -> 4q", (*H_PLUS_JET, "25:onIfMatch = 24 -24", *HADRONIC_W), 25),
+        Process("t_blv", "ttbar, t -> b l nu (l = e, mu) beside t -> bqq'; the leptonic top is the signal",
+                (*TTBAR, "24:onMode = off", "24:onPosIfAny = 11 13", "24:onNegIfAny = 1 2 3 4 5"), 6, leptonic=True),
     )
 }
 

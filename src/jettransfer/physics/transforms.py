@@ -11,7 +11,7 @@ import numpy as np
 
 from jettransfer.physics.constituents import Constituents
 from jettransfer.physics.kinematics import (
-    azimuth, delta_phi, delta_r, invariant_mass, pseudorapidity, rapidity, transverse_momentum,
+    azimuth, delta_phi, invariant_mass, momenta_from_pt_y_phi_m, pseudorapidity, pt_y_phi_m, rapidity, transverse_momentum,
 )
 
 
@@ -65,16 +65,6 @@ _MAX_ANGULAR_WIDTH = 1.0  # about a jet radius in (y, phi)
 # massive hadron can sit far from the axis in eta while close in y, and rotating such an eta
 # offset into phi would wrap it around the detector.
 
-def _to_pt_y_phi_m(p: np.ndarray):
-    return (transverse_momentum(p[:, 0], p[:, 1]), rapidity(*p.T), azimuth(p[:, 0], p[:, 1]),
-            invariant_mass(p[:, 0], p[:, 1], p[:, 2], p[:, 3]))
-
-
-def _from_pt_y_phi_m(pt, y, phi, m) -> np.ndarray:
-    mt = np.sqrt(pt**2 + m**2)
-    return np.stack([pt * np.cos(phi), pt * np.sin(phi), mt * np.sinh(y), mt * np.cosh(y)], axis=1)
-
-
 def jet_axes(c: Constituents) -> tuple[np.ndarray, np.ndarray]:
     """(y, phi) of each jet's summed four-momentum."""
     jet_p = c.jet_momenta()
@@ -83,20 +73,20 @@ def jet_axes(c: Constituents) -> tuple[np.ndarray, np.ndarray]:
 
 def rotate_about_axis(c: Constituents, rng: np.random.Generator) -> Constituents:
     """Rotate each jet in the (y, phi) plane about its axis by a random angle."""
-    pt, y, phi, m = _to_pt_y_phi_m(c.momenta)
+    pt, y, phi, m = pt_y_phi_m(c.momenta)
     axis_y, axis_phi = (a[c.jet_of_row] for a in jet_axes(c))
     d_y, d_phi = y - axis_y, delta_phi(axis_phi, phi)
     angle = rng.uniform(0.0, 2 * np.pi, size=len(c))[c.jet_of_row]
     cos, sin = np.cos(angle), np.sin(angle)
-    return Constituents(_from_pt_y_phi_m(pt, axis_y + cos * d_y - sin * d_phi, axis_phi + sin * d_y + cos * d_phi, m),
+    return Constituents(momenta_from_pt_y_phi_m(pt, axis_y + cos * d_y - sin * d_phi, axis_phi + sin * d_y + cos * d_phi, m),
                         c.offsets.copy())
 
 
 def translate(c: Constituents, width: float, rng: np.random.Generator) -> Constituents:
     """Shift each jet in y and phi by Gaussian amounts of the given width."""
-    pt, y, phi, m = _to_pt_y_phi_m(c.momenta)
+    pt, y, phi, m = pt_y_phi_m(c.momenta)
     shift = rng.normal(0.0, width, size=(len(c), 2))[c.jet_of_row]
-    return Constituents(_from_pt_y_phi_m(pt, y + shift[:, 0], phi + shift[:, 1], m), c.offsets.copy())
+    return Constituents(momenta_from_pt_y_phi_m(pt, y + shift[:, 0], phi + shift[:, 1], m), c.offsets.copy())
 
 
 def smear_angles(c: Constituents, scale_gev: float, rng: np.random.Generator) -> Constituents:
@@ -104,9 +94,9 @@ def smear_angles(c: Constituents, scale_gev: float, rng: np.random.Generator) ->
 
     The width is capped at _MAX_ANGULAR_WIDTH: a particle of pT ~ 1e-4 GeV would otherwise be
     thrown to any rapidity at all."""
-    pt, y, phi, m = _to_pt_y_phi_m(c.momenta)
+    pt, y, phi, m = pt_y_phi_m(c.momenta)
     width = np.minimum(scale_gev / np.maximum(pt, 1e-9), _MAX_ANGULAR_WIDTH)
-    return Constituents(_from_pt_y_phi_m(pt, y + width * rng.standard_normal(len(pt)),
+    return Constituents(momenta_from_pt_y_phi_m(pt, y + width * rng.standard_normal(len(pt)),
                                          phi + width * rng.standard_normal(len(pt)), m), c.offsets.copy())
 
 

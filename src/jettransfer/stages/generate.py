@@ -21,6 +21,7 @@ def generate_shard(config: dict[str, Any], sample: str, shard: int, output: str 
         jet_radius=config["clustering"]["jet_radius"],
         seed=seed,
         settings=generation_settings(config),
+        particle_eta_max=config["clustering"]["particle_eta_max"],
     )
     record.provenance |= {
         "sample": sample, "shard": shard,

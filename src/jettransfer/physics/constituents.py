@@ -51,6 +51,11 @@ class Constituents:
     def jet_of_row(self) -> np.ndarray:
         return np.repeat(np.arange(len(self)), self.counts)
 
+    @property
+    def position_in_jet(self) -> np.ndarray:
+        """0 for each jet's first row, 1 for its second, ..."""
+        return np.arange(len(self.momenta)) - np.repeat(self.offsets[:-1], self.counts)
+
     def jet_momenta(self) -> np.ndarray:
         """[J, 4] summed four-momentum of each jet (E-scheme)."""
         jet = self.jet_of_row
@@ -63,8 +68,7 @@ class Constituents:
 
 def leading(constituents: Constituents, n: int) -> Constituents:
     """The first n rows of each jet: the n hardest, since jet files order constituents by pT."""
-    rank = np.arange(len(constituents.momenta)) - np.repeat(constituents.offsets[:-1], constituents.counts)
-    return constituents.keep_rows(rank < n)
+    return constituents.keep_rows(constituents.position_in_jet < n)
 
 
 def particle_features(constituents: Constituents, frame: str = "jet_axis") -> np.ndarray:

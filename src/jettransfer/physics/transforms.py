@@ -10,19 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from jettransfer.physics.constituents import Constituents
-from jettransfer.physics.kinematics import (
-    azimuth, delta_phi, invariant_mass, momenta_from_pt_y_phi_m, pseudorapidity, pt_y_phi_m, rapidity, transverse_momentum,
-)
-
-
-def _to_pt_eta_phi_m(p: np.ndarray):
-    return (transverse_momentum(p[:, 0], p[:, 1]), pseudorapidity(p[:, 0], p[:, 1], p[:, 2]),
-            azimuth(p[:, 0], p[:, 1]), invariant_mass(p[:, 0], p[:, 1], p[:, 2], p[:, 3]))
-
-
-def _from_pt_eta_phi_m(pt, eta, phi, m) -> np.ndarray:
-    px, py, pz = pt * np.cos(phi), pt * np.sin(phi), pt * np.sinh(eta)
-    return np.stack([px, py, pz, np.sqrt(px**2 + py**2 + pz**2 + m**2)], axis=1)
+from jettransfer.physics.kinematics import azimuth, delta_phi, momenta_from_pt_y_phi_m, pt_y_phi_m, rapidity
 
 
 def smear_energy_and_pt(c: Constituents, energy_resolution: float, pt_resolution: float,
@@ -31,21 +19,25 @@ def smear_energy_and_pt(c: Constituents, energy_resolution: float, pt_resolution
 
     Negative results are clipped to zero; E is kept at least |p| so every particle stays physical.
     """
-    pt, eta, phi, _ = _to_pt_eta_phi_m(c.momenta)
-    pt = pt * np.maximum(1.0 + pt_resolution * rng.standard_normal(len(pt)), 0.0)
-    energy = c.momenta[:, 3] * np.maximum(1.0 + energy_resolution * rng.standard_normal(len(pt)), 0.0)
-    p = _from_pt_eta_phi_m(pt, eta, phi, 0.0)
-    p[:, 3] = np.maximum(energy, p[:, 3])
+    n = len(c.momenta)
+    # Scaling the whole three-momentum scales pT and keeps eta and phi.
+    p = c.momenta * np.maximum(1.0 + pt_resolution * rng.standard_normal(n), 0.0)[:, None]
+    energy = c.momenta[:, 3] * np.maximum(1.0 + energy_resolution * rng.standard_normal(n), 0.0)
+    p[:, 3] = np.maximum(energy, np.sqrt((p[:, :3] ** 2).sum(axis=1)))
     return Constituents(p, c.offsets.copy())
+
+
+def _random_rank_in_jet(c: Constituents, rng: np.random.Generator) -> np.ndarray:
+    """A random permutation of 0..n-1 over each jet's n rows."""
+    order = np.lexsort((rng.random(len(c.momenta)), c.jet_of_row))  # rows in random order within each jet
+    rank = np.empty(len(c.momenta), dtype=np.int64)
+    rank[order] = c.position_in_jet
+    return rank
 
 
 def keep_random(c: Constituents, n: int, rng: np.random.Generator) -> Constituents:
     """n constituents of each jet chosen at random (all of them if it has n or fewer), order kept."""
-    jet = c.jet_of_row
-    order = np.lexsort((rng.random(len(jet)), jet))  # random order within each jet
-    rank = np.empty(len(jet), dtype=np.int64)
-    rank[order] = np.arange(len(jet)) - np.repeat(c.offsets[:-1], c.counts)
-    return c.keep_rows(rank < n)
+    return c.keep_rows(_random_rank_in_jet(c, rng) < n)
 
 
 def boost_along_x(c: Constituents, beta_max: float, rng: np.random.Generator) -> Constituents:
@@ -104,10 +96,7 @@ def collinear_split(c: Constituents, max_splits: int, rng: np.random.Generator) 
     """Split up to `max_splits` random particles per jet into two exactly collinear ones sharing its
     four-momentum as z, 1 - z with z ~ U(0, 1). The jet's total four-momentum is unchanged."""
     jet = c.jet_of_row
-    order = np.lexsort((rng.random(len(jet)), jet))
-    rank = np.empty(len(jet), dtype=np.int64)
-    rank[order] = np.arange(len(jet)) - np.repeat(c.offsets[:-1], c.counts)
-    split = rank < max_splits
+    split = _random_rank_in_jet(c, rng) < max_splits
     z = rng.uniform(0.0, 1.0, size=len(jet))
     first = np.where(split[:, None], z[:, None] * c.momenta, c.momenta)
     second = (1.0 - z[split])[:, None] * c.momenta[split]

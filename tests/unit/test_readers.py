@@ -67,11 +67,14 @@ def write_atlas(path, table, momenta, drop=None):
                 f.create_dataset(key, data=value)
 
 
-def write_jetclass(path, table, momenta):
-    c = {k: c[:, ::-1] for k, c in table.constituents.items()}  # increasing pT, as the other fixtures
+def write_jetclass(path, table, momenta, charges=None):
+    """Particles in the order of `momenta`; `charges` (one array per jet, same order) or zeros."""
     label = table.jets["label"]
-    branches = {f"part_{k}": ak.values_astype(c[k], np.float32) for k in ("px", "py", "pz", "energy")}
-    branches["part_charge"] = ak.values_astype(c["charge"], np.float32)
+    counts = [len(m) for m in momenta]
+    flat = np.concatenate(momenta).astype(np.float32)
+    branches = {f"part_{k}": ak.unflatten(flat[:, i], counts) for i, k in enumerate(("px", "py", "pz", "energy"))}
+    charge = np.zeros(len(flat), np.float32) if charges is None else np.concatenate(charges).astype(np.float32)
+    branches["part_charge"] = ak.unflatten(charge, counts)
     # JetClass's label_* branches come with mixed dtypes.
     flat = {"label_QCD": label == 0, "label_Tbqq": (label == 1).astype(np.float32), "label_Hbb": np.zeros(len(label), np.int32),
             "jet_pt": table.jets["jet_pt"].astype(np.float32)}
@@ -132,8 +135,9 @@ def test_malformed_lundnet_line_is_named(tmp_path):
 
 
 def test_charge_follows_its_particle_when_sorting(tmp_path, source_jets):
-    table, momenta = source_jets
-    write_jetclass(tmp_path / "t.root", table, momenta)
+    table, momenta = source_jets  # momenta are in increasing pT: the reader must reorder them
+    charges = [ak.to_numpy(q)[::-1] for q in table.constituents["charge"]]
+    write_jetclass(tmp_path / "t.root", table, momenta, charges)
     read = read_dataset({"format": "jetclass", "path": str(tmp_path / "t.root"), "label_branch": "label_Tbqq"})
     top = np.flatnonzero(table.jets["label"] == 1)
     assert read.constituents["charge"].tolist() == table.constituents["charge"][top].tolist()
@@ -217,3 +221,16 @@ def test_conversion_stage_writes_nothing_on_bad_input(tmp_path, source_jets):
     write_top_tagging(tmp_path / "train.h5", table, momenta)
     convert_sample(config, "qcd", out)
     assert len(read_jets(out)) == int((table.jets["label"] == 0).sum())
+
+
+def test_top_tagging_table_layout_goes_through_pandas(tmp_path, source_jets):
+    """Files saved in pandas' 'table' layout (not the published 'fixed' one) are read too."""
+    table, momenta = source_jets
+    write_top_tagging(tmp_path / "fixed.h5", table, momenta)
+    frame = pd.read_hdf(tmp_path / "fixed.h5", key="table")
+    frame.to_hdf(tmp_path / "table.h5", key="table", mode="w", format="table")
+    spec = {"format": "top_tagging", "keep_label": 0}
+    a = read_dataset({**spec, "path": str(tmp_path / "fixed.h5")})
+    b = read_dataset({**spec, "path": str(tmp_path / "table.h5")})
+    np.testing.assert_allclose(a.jets["jet_pt"], b.jets["jet_pt"])
+    assert a.constituents["px"].tolist() == b.constituents["px"].tolist()

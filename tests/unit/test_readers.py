@@ -98,13 +98,19 @@ FORMATS = {
 }
 
 
+def written(tmp_path, source_jets, fmt):
+    """Write the source jets in format `fmt`; return the file and the `read` spec for it."""
+    table, momenta = source_jets
+    writer, name, options = FORMATS[fmt]
+    writer(tmp_path / name, table, momenta)
+    return tmp_path / name, {"format": fmt, "path": str(tmp_path / name), **options}
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_reader_recovers_the_jets(tmp_path, source_jets, fmt):
     table, momenta = source_jets
-    writer, name, options = FORMATS[fmt]
-    path = tmp_path / name
-    writer(path, table, momenta)
-    read = read_dataset({"format": fmt, "path": str(path), **options})
+    _, spec = written(tmp_path, source_jets, fmt)
+    read = read_dataset(spec)
     # Mixed-class formats keep the tops only; single-class formats take the whole file as tops.
     expected = np.flatnonzero(table.jets["label"] == 1) if fmt != "lundnet_json" else np.arange(len(table))
     assert len(read) == len(expected) and np.all(read.jets["label"] == 1)
@@ -187,17 +193,14 @@ def test_wrong_dtype_names_the_field(tmp_path, source_jets):
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_truncated_and_empty_files_are_refused(tmp_path, source_jets, fmt):
-    table, momenta = source_jets
-    writer, name, options = FORMATS[fmt]
-    path = tmp_path / name
-    writer(path, table, momenta)
+    path, spec = written(tmp_path, source_jets, fmt)
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 3])
-    with pytest.raises(InputFileError, match=name):
-        read_dataset({"format": fmt, "path": str(path), **options})
+    with pytest.raises(InputFileError, match=path.name):
+        read_dataset(spec)
     path.write_bytes(b"")
-    with pytest.raises(InputFileError, match=rf"{name}: file"):
-        read_dataset({"format": fmt, "path": str(path), **options})
+    with pytest.raises(InputFileError, match=rf"{path.name}: file"):
+        read_dataset(spec)
 
 
 def test_conversion_stage_writes_nothing_on_bad_input(tmp_path, source_jets):

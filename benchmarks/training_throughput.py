@@ -18,7 +18,7 @@ from jettransfer.models.registry import build_model
 from jettransfer.physics.lund import LUND_FEATURES
 from jettransfer.train.device import choose_device, device_name
 from jettransfer.train.engine import train_tagger
-from jettransfer.train.modes import set_train_mode
+from jettransfer.train.modes import freeze_backbone
 from jettransfer.train.settings import TrainingSettings
 
 
@@ -38,10 +38,7 @@ def time_mode(graphs, mode: str, batch_size: int, epochs: int, device) -> float:
     torch.manual_seed(0)
     model = build_model("lundnet", len(LUND_FEATURES))
     if mode == "frozen":
-        for module in model.backbone_modules():
-            module.requires_grad_(False)
-        model.backbone_frozen = True
-        set_train_mode(model)
+        freeze_backbone(model)
     settings = TrainingSettings(epochs=epochs, batch_size=batch_size, lr_milestones=())
     loader = GraphBatches(graphs, LUND_FEATURES, batch_size, shuffle=True)
     result = train_tagger(model, loader, GraphBatches(graphs.take(np.arange(batch_size)), LUND_FEATURES, batch_size),

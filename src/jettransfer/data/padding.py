@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from jettransfer.data.packed_file import PackedJets
+from jettransfer.data.ranges import concat_ranges
 
 
 def to_padded(jets: PackedJets, length: int, features: Sequence[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -17,8 +18,8 @@ def to_padded(jets: PackedJets, length: int, features: Sequence[str] | None = No
     columns = list(range(len(jets.feature_names))) if features is None else jets.feature_columns(features)
     counts = np.minimum(jets.nodes_per_graph, length)
     jet = np.repeat(np.arange(len(jets)), counts)
-    slot = np.arange(len(jet)) - np.repeat(np.cumsum(counts) - counts, counts)
-    rows = np.repeat(jets.node_offsets[:-1], counts) + slot
+    slot = concat_ranges(np.zeros(len(jets), dtype=np.int64), counts)
+    rows = concat_ranges(jets.node_offsets[:-1], counts)
     padded = np.zeros((len(jets), length, len(columns)), dtype=np.float32)
     padded[jet, slot] = jets.node_features[rows][:, columns]
     mask = np.zeros((len(jets), length), dtype=bool)

@@ -7,6 +7,7 @@ import numpy as np
 
 from jettransfer.data.event_file import EventRecord
 from jettransfer.data.jet_file import CONSTITUENT_FIELDS, JET_FIELDS, JetTable
+from jettransfer.data.ranges import offsets_from_counts
 from jettransfer.physics.kinematics import azimuth, invariant_mass, pseudorapidity, rapidity, transverse_momentum
 from jettransfer.physics.processes import Process
 from jettransfer.physics.selection import JetSelection, leading_in_window, truth_match
@@ -31,7 +32,7 @@ def cluster_jets(record: EventRecord, process: Process, selection: JetSelection,
     counts = ak.to_numpy(ak.num(jets["px"]))
     jx, jy, jz, je = (ak.to_numpy(ak.flatten(jets[k])) for k in ("px", "py", "pz", "E"))
     pt, y, phi = transverse_momentum(jx, jy), rapidity(jx, jy, jz, je), azimuth(jx, jy)
-    offsets = np.concatenate([[0], np.cumsum(counts)])
+    offsets = offsets_from_counts(counts)
     truth = {k: record.truth[k] for k in ("px", "py", "pz", "energy", "mother")}
 
     chosen_event, chosen_jet, chosen_truth = [], [], []
@@ -83,7 +84,7 @@ def _jet_columns(px, py, pz, energy, ev_idx, truth_idx, record: EventRecord, pro
 
 def _pick(jagged: ak.Array, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """jagged[rows[i]][cols[i]] for every i, through the flat buffer."""
-    starts = np.concatenate([[0], np.cumsum(ak.to_numpy(ak.num(jagged)))])
+    starts = offsets_from_counts(ak.to_numpy(ak.num(jagged)))
     return ak.to_numpy(ak.flatten(jagged))[starts[rows] + cols]
 
 
@@ -91,10 +92,10 @@ def _constituents(record: EventRecord, constituent_index: ak.Array, ev_idx: np.n
     """Constituents of each chosen jet, ordered by decreasing pT."""
     # constituent_index is [event][jet][particle]; pick [ev_idx[i]][local_jet[i]] as a jagged [jet][particle].
     per_jet = ak.flatten(constituent_index, axis=1)
-    jets_before = np.concatenate([[0], np.cumsum(ak.to_numpy(ak.num(constituent_index)))])
+    jets_before = offsets_from_counts(ak.to_numpy(ak.num(constituent_index)))
     index = per_jet[jets_before[ev_idx] + local_jet]
     counts = ak.to_numpy(ak.num(index))
-    particle_starts = np.concatenate([[0], np.cumsum(ak.to_numpy(ak.num(record.particles["px"])))])
+    particle_starts = offsets_from_counts(ak.to_numpy(ak.num(record.particles["px"])))
     flat = ak.to_numpy(ak.flatten(index)) + np.repeat(particle_starts[ev_idx], counts)
     columns = {k: ak.to_numpy(ak.flatten(record.particles[k]))[flat] for k in CONSTITUENT_FIELDS}
     pt = transverse_momentum(columns["px"].astype(np.float64), columns["py"].astype(np.float64))

@@ -12,6 +12,7 @@ are not negative: jets differ only by what is not a symmetry of the detector.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import awkward as ak
@@ -35,10 +36,14 @@ class Constituents:
     offsets: np.ndarray
 
     @classmethod
+    def from_jagged(cls, columns: Mapping[str, ak.Array]) -> "Constituents":
+        """From jagged px, py, pz, energy columns (a jet table's constituents, an event's particles)."""
+        momenta = np.stack([ak.to_numpy(ak.flatten(columns[k])).astype(np.float64) for k in FOUR_VECTOR], axis=1)
+        return cls(momenta, offsets_from_counts(ak.to_numpy(ak.num(columns["px"]))))
+
+    @classmethod
     def from_table(cls, table: JetTable) -> "Constituents":
-        c = table.constituents
-        momenta = np.stack([ak.to_numpy(ak.flatten(c[k])).astype(np.float64) for k in FOUR_VECTOR], axis=1)
-        return cls(momenta, offsets_from_counts(ak.to_numpy(ak.num(c["px"]))))
+        return cls.from_jagged(table.constituents)
 
     def __len__(self) -> int:
         return len(self.offsets) - 1

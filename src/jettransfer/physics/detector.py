@@ -13,7 +13,7 @@ import awkward as ak
 import numpy as np
 
 from jettransfer.data.event_file import EventRecord
-from jettransfer.physics.constituents import Constituents
+from jettransfer.physics.constituents import FOUR_VECTOR, Constituents
 from jettransfer.physics.kinematics import momenta_from_pt_y_phi_m, pt_y_phi_m
 
 
@@ -30,12 +30,9 @@ def smear_constituents(c: Constituents, stochastic: float, constant: float, angl
 
 def smear_event_particles(record: EventRecord, spec: Mapping[str, float], rng: np.random.Generator) -> EventRecord:
     """The record with every stored particle smeared (spec: stochastic, constant, angle)."""
-    p = record.particles
-    counts = ak.to_numpy(ak.num(p["px"]))
-    momenta = np.stack([ak.to_numpy(ak.flatten(p[k])).astype(np.float64) for k in ("px", "py", "pz", "energy")], axis=1)
-    smeared = smear_constituents(Constituents(momenta, np.concatenate([[0], np.cumsum(counts)])),
-                                 spec["stochastic"], spec["constant"], spec["angle"], rng)
-    particles = dict(p)
-    for i, key in enumerate(("px", "py", "pz", "energy")):
-        particles[key] = ak.unflatten(smeared.momenta[:, i].astype(np.float32), counts)
+    smeared = smear_constituents(Constituents.from_jagged(record.particles), spec["stochastic"], spec["constant"],
+                                 spec["angle"], rng)
+    particles = dict(record.particles)
+    for i, key in enumerate(FOUR_VECTOR):
+        particles[key] = ak.unflatten(smeared.momenta[:, i].astype(np.float32), smeared.counts)
     return EventRecord(record.event_number, particles, record.truth, dict(record.provenance))

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from jettransfer.data.ranges import offsets_from_counts
-from jettransfer.physics.cambridge import cambridge_histories
 from jettransfer.physics.kinematics import azimuth, delta_phi, invariant_mass, rapidity, transverse_momentum
 
 LUND_FEATURES = ("ln_z", "ln_delta", "psi", "ln_m", "ln_kt")
@@ -90,6 +89,10 @@ def lund_forest(momenta: np.ndarray, offsets: np.ndarray) -> LundForest:
 
     A jet of N constituents gives N - 1 nodes; a one-constituent jet gives an empty tree.
     """
+    # Imported here: numba costs ~0.15 s, and config validation (every Snakefile parse) reads
+    # only LUND_FEATURES from this module.
+    from jettransfer.physics.cambridge import cambridge_histories
+
     parents, history = cambridge_histories(momenta, offsets)
     return forest_from_histories(parents, history, np.diff(offsets))
 

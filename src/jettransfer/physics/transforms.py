@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from jettransfer.data.ranges import offsets_from_counts
 from jettransfer.physics.constituents import Constituents
 from jettransfer.physics.kinematics import azimuth, delta_phi, momenta_from_pt_y_phi_m, pt_y_phi_m, rapidity
 
@@ -106,4 +107,4 @@ def collinear_split(c: Constituents, max_splits: int, rng: np.random.Generator) 
     within = np.concatenate([np.zeros(len(jet)), np.ones(int(split.sum()))])
     ordering = np.lexsort((within, owner))
     counts = np.bincount(jet[owner], minlength=len(c))
-    return Constituents(rows[ordering], np.concatenate([[0], np.cumsum(counts)]))
+    return Constituents(rows[ordering], offsets_from_counts(counts))

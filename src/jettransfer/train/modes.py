@@ -24,13 +24,17 @@ def prepare_model(model: nn.Module, mode: str, spec: dict[str, Any], source_chec
         raise ValueError(f"mode {mode!r} needs a source checkpoint")
     load_compatible_weights(source_checkpoint, model, spec)
     if mode == "frozen":
-        for module in model.backbone_modules():
-            for p in module.parameters():
-                p.requires_grad_(False)
-        model.backbone_frozen = True
+        freeze_backbone(model)
         for layer in model.head.modules():
             if hasattr(layer, "reset_parameters") and layer is not model.head:
                 layer.reset_parameters()
+
+
+def freeze_backbone(model: nn.Module) -> None:
+    """No gradients for the backbone, which the model then runs without recording a graph."""
+    for module in model.backbone_modules():
+        module.requires_grad_(False)
+    model.backbone_frozen = True
 
 
 def set_train_mode(model: nn.Module) -> None:

@@ -10,6 +10,7 @@ import numpy as np
 
 from jettransfer.data.errors import InputFileError
 from jettransfer.data.jet_file import JetTable
+from jettransfer.data.ranges import offsets_from_counts
 from jettransfer.physics.kinematics import azimuth, invariant_mass, pseudorapidity, rapidity, transverse_momentum
 
 
@@ -40,7 +41,7 @@ def table_from_flat(path: str | os.PathLike, momenta: np.ndarray, counts: np.nda
     momenta = np.asarray(momenta, dtype=np.float64)
     jet_of = np.repeat(np.arange(len(counts)), counts)
     pt = transverse_momentum(momenta[:, 0], momenta[:, 1])
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    starts = offsets_from_counts(counts)[:-1]
     rising = np.diff(pt) > 1e-6 * pt[1:]  # float32 inputs: near-equal pTs may round either way
     rising[starts[1:] - 1] = False  # a new jet may start higher
     if rising.any():  # the public data sets are usually ordered already; sort only if not

@@ -15,6 +15,7 @@ import numpy as np
 
 from jettransfer.data.errors import InputFileError
 from jettransfer.data.jet_file import JetTable
+from jettransfer.data.ranges import offsets_from_counts
 from jettransfer.data.readers.common import table_from_flat
 
 
@@ -44,5 +45,5 @@ def read_lundnet_json(path: str | os.PathLike, label: int, max_jets: int | None 
         raise InputFileError(path, None, f"{len(values)} numbers for {vectors.sum()} four-vectors")
     rows = values.reshape(-1, 4)
     is_jet_row = np.zeros(len(rows), dtype=bool)
-    is_jet_row[np.concatenate([[0], np.cumsum(vectors)[:-1]])] = True
+    is_jet_row[offsets_from_counts(vectors)[:-1]] = True
     return table_from_flat(path, rows[~is_jet_row], vectors - 1, np.full(len(lines), label))

@@ -1,28 +1,46 @@
 # Two commands do all the set-up:  `make study` (the default study) and `make test`.
 # Override on the command line, e.g.  make study CORES=8
 #   TORCH_SPEC   the torch to install first (a CUDA box gets PyPI's CUDA build of the same version)
-#   PYTHON       the interpreter for the virtual environment (3.11 or 3.12)
+#   PYTHON       the interpreter for the virtual environments (3.11 or 3.12)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
+DGL_VENV ?= .venv-dgl
 TORCH_SPEC ?= torch==2.13.0
 CORES ?= all
 BIN := $(VENV)/bin
+PIP := python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: study test install clean
+.PHONY: study test test-main test-dgl install dgl-env clean
 
 install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet $(TORCH_SPEC)
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/$(PIP) $(TORCH_SPEC)
+	$(BIN)/$(PIP) -e ".[test,cluster]"
+	touch $@
+
+# The optional DGL backend's own environment (torch 2.2.1, dgl 2.1.0, numpy<2; pins in pyproject's
+# `dgl` extra). PyPI's torch 2.2.1 for Linux is a CUDA build: about 5 GB on disk.
+dgl-env: $(DGL_VENV)/.installed
+
+$(DGL_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(DGL_VENV)
+	$(DGL_VENV)/bin/$(PIP) -e ".[test,dgl]"
+	$(DGL_VENV)/bin/$(PIP) --no-deps torchdata==0.7.1
 	touch $@
 
 study: install
 	$(BIN)/snakemake --cores $(CORES) --configfile config/config.yaml
 
-test: install
+# Everything, in both environments: the main suite, then the DGL equality tests.
+test: test-main test-dgl
+
+test-main: install
 	$(BIN)/python -m pytest -ra
+
+test-dgl: dgl-env
+	$(DGL_VENV)/bin/python -m pytest -ra tests/dgl
 
 clean:
 	rm -rf results logs .snakemake

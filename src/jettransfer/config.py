@@ -13,7 +13,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from jettransfer.models.registry import get_architecture
+from jettransfer.models.registry import ARCHITECTURES, PRESETS, get_architecture
 from jettransfer.physics.constituents import FOUR_VECTOR, PARTICLE_FEATURES
 from jettransfer.physics.generation import GenerationSettings
 from jettransfer.physics.lund import LUND_FEATURES
@@ -105,6 +105,12 @@ def _check_references(config: dict[str, Any], source: str) -> None:
             for option in ("frame", "max_constituents"):
                 need(option not in spec, f"representations.{name}.{option}", "does not apply to a lund_graph")
     for name, model in models.items():
+        if "preset" in model:
+            _expand_preset(name, model, need)
+        if model.get("architecture") not in ARCHITECTURES:
+            need(False, f"models.{name}.architecture",
+                 f"unknown architecture {model.get('architecture')!r}; known: {sorted(ARCHITECTURES)}")
+            continue
         rep = model["representation"]
         if rep not in representations:
             need(False, f"models.{name}.representation", f"unknown representation {rep!r}; representations: {sorted(representations)}")
@@ -142,6 +148,19 @@ def _check_references(config: dict[str, Any], source: str) -> None:
 
 READ_LABEL_OPTION = {"top_tagging": "keep_label", "atlas_top_tagging": "keep_label", "jetclass": "label_branch",
                      "lundnet_json": "label"}
+
+
+def _expand_preset(name: str, model: dict[str, Any], need) -> None:
+    """Fill architecture, features and params from a named preset; the model's own params win."""
+    if model["preset"] not in PRESETS:
+        need(False, f"models.{name}.preset", f"unknown preset {model['preset']!r}; known: {sorted(PRESETS)}")
+        return
+    preset = PRESETS[model["preset"]]
+    given = model.setdefault("architecture", preset.architecture)
+    need(given == preset.architecture, f"models.{name}.architecture",
+         f"preset {model['preset']} is a {preset.architecture}, not a {given}")
+    model.setdefault("features", list(preset.features))
+    model["params"] = {**copy.deepcopy(preset.params), **model.get("params", {})}
 
 
 def _check_sample(name: str, sample: dict[str, Any], need) -> None:

@@ -53,6 +53,10 @@ def broken(config, path, value):
     (("representations", "lund"), {"kind": "lund_graph", "frame": "atlas"}, r"representations\.lund\.frame: does not apply"),
     (("representations", "lund"), {"kind": "particle_cloud"}, r"models\.lundnet5\.representation: lundnet reads lund_graph, 'lund' is a particle_cloud"),
     (("representations", "lund"), {"kind": "lund_graph", "degrade": {"keep": 0}}, r"representations\.lund\.degrade\.keep: 0 is less than the minimum"),
+    (("models", "lundnet5", "preset"), "LundNet7", r"models\.lundnet5\.preset: unknown preset 'LundNet7'; known: \['LundNet3'"),
+    (("models", "lundnet5", "architecture"), "particlenet", r"models\.lundnet5\.architecture: preset LundNet5 is a lundnet, not a particlenet"),
+    (("models", "lundnet5", "preset"), KeyError, r"models\.lundnet5: .* is not valid under any of the given schemas"),
+    (("training", "graph_backend"), "pyg", r"training\.graph_backend: 'pyg' is not one of \['native', 'dgl'\]"),
 ])
 def test_config_errors_name_the_field(default_config, path, value, message):
     with pytest.raises(ConfigError, match=message):
@@ -70,3 +74,13 @@ def test_run_training_block_overrides_the_global_one(default_config):
     config = broken(default_config, ("runs", "top500_finetune", "training"), {"train_fraction": 0.1, "epochs": 3})
     settings = training_settings(validate_config(config), "top500_finetune")
     assert settings.train_fraction == 0.1 and settings.epochs == 3 and settings.batch_size == 256
+
+
+def test_a_preset_fills_architecture_features_and_params_and_own_params_win(default_config):
+    config = copy.deepcopy(default_config)
+    config["representations"]["cloud"] = {"kind": "particle_cloud"}
+    config["models"]["pnlite"] = {"preset": "ParticleNet-Lite", "representation": "cloud", "params": {"k": 5}}
+    model = validate_config(config)["models"]["pnlite"]
+    assert model["architecture"] == "particlenet"
+    assert model["features"] == ["d_eta", "d_phi", "ln_pt", "ln_e", "ln_pt_rel", "ln_e_rel", "delta_r"]
+    assert model["params"] == {"k": 5, "conv_channels": [[32, 32, 32], [64, 64, 64]], "fc_dim": 128}

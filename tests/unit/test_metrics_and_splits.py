@@ -4,7 +4,7 @@ import pytest
 from jettransfer.evaluate.metrics import roc, tagger_metrics
 from jettransfer.evaluate.tables import markdown_table
 from jettransfer.stages.preprocess import split_balanced
-from tests.unit.test_models import random_graphs
+from tests.toy_jets import random_graphs
 
 
 def test_metrics_on_a_hand_made_tagger():

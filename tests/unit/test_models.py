@@ -7,32 +7,21 @@ from jettransfer.data.packed_file import concatenate_packed, graphs_from_trees
 from jettransfer.data.graph_loader import GraphBatches
 from jettransfer.models.edgeconv import EdgeConvBlock
 from jettransfer.models.graph import GraphBatch
-from jettransfer.models.registry import build_model, count_parameters
+from jettransfer.models.registry import build_model, build_preset, count_parameters, get_preset
 from jettransfer.train.checkpoint import save_checkpoint
 from jettransfer.train.engine import train_tagger
 from jettransfer.train.modes import prepare_model
 from jettransfer.train.settings import TrainingSettings
+from tests.toy_jets import random_clouds, random_graphs
 
 LN5 = {"architecture": "lundnet", "features": ["ln_z", "ln_delta", "psi", "ln_m", "ln_kt"], "params": {}}
 
 
-def random_graphs(n_graphs, n_features=5, seed=0):
-    rng = np.random.default_rng(seed)
-    parents, features, labels = [], [], []
-    for g in range(n_graphs):
-        n = int(rng.integers(1, 12))
-        parents.append(np.array([-1] + [int(rng.integers(0, i)) for i in range(1, n)], dtype=np.int32))
-        label = g % 2
-        features.append((rng.normal(size=(n, n_features)) + 1.5 * label).astype(np.float32))
-        labels.append(label)
-    names = ("ln_z", "ln_delta", "psi", "ln_m", "ln_kt")[:n_features]
-    return graphs_from_trees(parents, features, labels, np.ones(n_graphs), names)
-
-
-def test_lundnet_parameter_counts():
-    # Seed 000: about 392K for LundNet5; LundNet3 differs only in its input width.
-    assert count_parameters(build_model("lundnet", 5)) == 391_340
-    assert count_parameters(build_model("lundnet", 3)) == 391_144
+@pytest.mark.parametrize("preset, expected", [
+    # Seed 000 quotes about 392K for LundNet and 366K for ParticleNet; the ParticleNet paper 26K for Lite.
+    ("LundNet5", 391_340), ("LundNet3", 391_144), ("ParticleNet", 366_160), ("ParticleNet-Lite", 26_416)])
+def test_preset_parameter_counts(preset, expected):
+    assert count_parameters(build_preset(preset)) == expected
 
 
 def test_unknown_architecture_is_refused():
@@ -45,13 +34,14 @@ def test_edgeconv_equals_the_textbook_per_edge_formula():
     block = EdgeConvBlock(5, (8, 8)).eval()
     batch, _ = GraphBatches(random_graphs(6), LN5["features"], batch_size=6).batch(np.arange(6))
     x = batch.x
+    edges = batch.fixed_edges
     h = torch.cat([x[batch.dst], x[batch.src] - x[batch.dst]], dim=1)
     for linear, norm in zip(block.linears, block.norms):
         h = torch.relu(norm(linear(h)))
     mean = torch.zeros(len(x), 8).index_add_(0, batch.dst, h)
     mean = mean / torch.bincount(batch.dst, minlength=len(x)).clamp(min=1)[:, None]
     expected = torch.relu(block.shortcut(x) + mean)
-    torch.testing.assert_close(block(x, batch), expected, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(block(x, edges), expected, rtol=1e-5, atol=1e-6)
 
 
 def test_output_does_not_depend_on_node_order_or_batch_composition():
@@ -67,31 +57,35 @@ def test_output_does_not_depend_on_node_order_or_batch_composition():
         # Reverse the node numbering inside the batch: same graphs, same outputs.
         perm = torch.arange(full.x.shape[0] - 1, -1, -1)
         inverse = torch.argsort(perm)
-        permuted = GraphBatch(full.x[perm], inverse[full.src], inverse[full.dst], full.graph_index[perm], full.n_graphs)
+        permuted = GraphBatch(full.x[perm], full.graph_index[perm], full.n_graphs, inverse[full.src], inverse[full.dst])
         torch.testing.assert_close(model(permuted), out_full, rtol=1e-5, atol=1e-6)
 
 
-def transferred(tmp_path, mode, seed):
+def transferred(tmp_path, mode, seed, preset="LundNet5"):
     """(source model, a fresh model prepared from the source's checkpoint in `mode`)."""
+    spec = {"architecture": get_preset(preset).architecture, "features": list(get_preset(preset).features),
+            "params": get_preset(preset).params}
     torch.manual_seed(seed)
-    source = build_model("lundnet", 5)
-    save_checkpoint(tmp_path / "source.pt", source, LN5)
-    model = build_model("lundnet", 5)
-    prepare_model(model, mode, LN5, tmp_path / "source.pt")
+    source = build_preset(preset)
+    save_checkpoint(tmp_path / "source.pt", source, spec)
+    model = build_preset(preset)
+    prepare_model(model, mode, spec, tmp_path / "source.pt")
     return source, model
 
 
-def test_frozen_mode_keeps_backbone_weights_and_batchnorm_statistics(tmp_path):
-    source, model = transferred(tmp_path, "frozen", seed=0)
+@pytest.mark.parametrize("preset, jets", [("LundNet5", random_graphs), ("ParticleNet-Lite", random_clouds)])
+def test_frozen_mode_keeps_backbone_weights_and_batchnorm_statistics(tmp_path, preset, jets):
+    source, model = transferred(tmp_path, "frozen", seed=0, preset=preset)
     backbone_before = {k: v.clone() for k, v in model.state_dict().items() if not k.startswith("head.")}
     head_before = {k: v.clone() for k, v in model.state_dict().items() if k.startswith("head.")}
     # The head was re-initialised: it no longer equals the source's head.
     assert any(not torch.equal(v, source.state_dict()[k]) for k, v in head_before.items() if k.endswith("weight"))
-    graphs = random_graphs(64)
+    data, features = jets(64), get_preset(preset).features
     settings = TrainingSettings(epochs=1, batch_size=16, lr_milestones=())
-    train_tagger(model, GraphBatches(graphs, LN5["features"], 16, shuffle=True), GraphBatches(graphs, LN5["features"], 16),
+    train_tagger(model, GraphBatches(data, features, 16, shuffle=True), GraphBatches(data, features, 16),
                  settings, "frozen", torch.device("cpu"))
     after = model.state_dict()
+    assert any("running_mean" in k for k in backbone_before)
     for key, value in backbone_before.items():
         assert torch.equal(after[key], value), f"{key} changed in frozen mode"
     assert any(not torch.equal(after[k], v) for k, v in head_before.items()), "the head must train"
@@ -102,6 +96,14 @@ def test_finetune_loads_all_source_weights(tmp_path):
     for key, value in source.state_dict().items():
         assert torch.equal(model.state_dict()[key], value)
     assert all(p.requires_grad for p in model.parameters())
+
+
+def test_checkpoint_of_another_architecture_is_refused(tmp_path):
+    pn = get_preset("ParticleNet-Lite")
+    save_checkpoint(tmp_path / "pn.pt", build_preset("ParticleNet-Lite"),
+                    {"architecture": pn.architecture, "features": list(pn.features), "params": pn.params})
+    with pytest.raises(InputFileError, match=r"pn\.pt, field 'spec.architecture': checkpoint has 'particlenet', this model needs 'lundnet'"):
+        prepare_model(build_model("lundnet", 5), "frozen", LN5, tmp_path / "pn.pt")
 
 
 def test_checkpoint_of_another_feature_set_is_refused(tmp_path):

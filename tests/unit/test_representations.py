@@ -171,7 +171,7 @@ def test_represent_every_kind(pythia_constituents, spec, names, rows):
 
 
 def test_standardisation_uses_the_training_split_only():
-    from tests.unit.test_models import random_graphs
+    from tests.toy_jets import random_graphs
 
     signal, background = random_graphs(60, seed=1), random_graphs(60, seed=2)
     signal.labels[:] = 1

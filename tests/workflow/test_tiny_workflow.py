@@ -63,13 +63,18 @@ def test_figures_are_valid_png_and_pdf(tiny_run):
 def test_every_job_wrote_a_log_and_a_benchmark(tiny_run):
     logs = list((tiny_run / "logs").rglob("*.log"))
     benchmarks = list((tiny_run / "results" / "benchmarks").rglob("*.tsv"))
-    # 4 samples x 2 shards x (generate + cluster) + 4 graph files + 2 task splits + 4 trainings
-    # + 4 evaluations + 1 table + 1 figure.
-    assert len(logs) == len(benchmarks) == 16 + 4 + 2 + 4 + 4 + 2
+    # 4 samples x 2 shards x (generate + cluster) + 4 Lund graph files + 2 particle-cloud files
+    # + 3 task splits + 5 trainings + 5 evaluations + 1 table + 1 figure.
+    assert len(logs) == len(benchmarks) == 16 + 4 + 2 + 3 + 5 + 5 + 2
     train_log = (tiny_run / "logs" / "transfer" / "top500_frozen.log").read_text()
     assert "mode frozen" in train_log and "epoch 2/2" in train_log
     summary = json.loads((tiny_run / "results" / "models" / "top500_frozen" / "summary.json").read_text())
     assert summary["trainable_parameters"] < summary["parameters"]
+    pnlite = json.loads((tiny_run / "results" / "models" / "top500_pnlite" / "summary.json").read_text())
+    assert pnlite["parameters"] == 26_416 and pnlite["model"] == "particlenet_lite"
+    # The per-epoch resume state becomes the last checkpoint; none is left behind.
+    assert not list((tiny_run / "results" / "models").rglob("resume.pt"))
+    assert len(list((tiny_run / "results" / "models").rglob("last.pt"))) == 5
 
 
 def test_generation_and_preprocessing_are_byte_reproducible(tiny_run, tmp_path):

@@ -5,6 +5,7 @@ rule train_tagger:
         validation=lambda w: dataset_file(w.run, "validation"),
     output:
         checkpoint="results/models/{run}/checkpoint.pt",
+        last="results/models/{run}/last.pt",
         history="results/models/{run}/history.csv",
         summary="results/models/{run}/summary.json",
     log:

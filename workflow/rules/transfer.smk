@@ -6,6 +6,7 @@ rule transfer_tagger:
         source=lambda w: f"results/models/{config['runs'][w.run]['init_from']}/checkpoint.pt",
     output:
         checkpoint="results/models/{run}/checkpoint.pt",
+        last="results/models/{run}/last.pt",
         history="results/models/{run}/history.csv",
         summary="results/models/{run}/summary.json",
     log:

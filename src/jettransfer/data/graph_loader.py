@@ -1,7 +1,11 @@
-"""Batches of packed Lund graphs for training: slicing only, no graph is rebuilt per epoch."""
+"""Batches of packed jets for training: slicing only, nothing is rebuilt per epoch.
+
+Lund graphs come with their tree links as edges; particle clouds come without edges (a
+dynamic-graph model such as ParticleNet builds its own on the device)."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -16,17 +20,34 @@ class GraphBatches:
     """Iterate (GraphBatch, labels). With shuffle, epoch e uses the permutation of seed + e."""
 
     def __init__(self, graphs: PackedJets, features: Sequence[str], batch_size: int, shuffle: bool = False, seed: int = 0) -> None:
-        if graphs.parent is None:
-            raise ValueError(f"graph batches need Lund graphs (tree links); these jets are a {graphs.representation}")
         self.graphs = graphs
         self.node_features = np.ascontiguousarray(graphs.node_features[:, graphs.feature_columns(features)])
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.seed = seed
         self.epoch = 0
+        self.backbone_done = False  # node_features are a frozen backbone's outputs, not inputs
 
     def __len__(self) -> int:
         return -(-len(self.graphs) // self.batch_size)
+
+    def in_file_order(self) -> "GraphBatches":
+        ordered = copy.copy(self)
+        ordered.shuffle = False
+        return ordered
+
+    def with_node_features(self, node_features: np.ndarray, backbone_done: bool = True) -> "GraphBatches":
+        """The same jets and batches with other per-node features, row for row."""
+        if len(node_features) != len(self.node_features):
+            raise ValueError(f"{len(node_features)} rows of node features for {len(self.node_features)} nodes")
+        replaced = copy.copy(self)
+        replaced.node_features = node_features
+        replaced.backbone_done = backbone_done
+        return replaced
+
+    @property
+    def n_samples(self) -> int:
+        return len(self.graphs)
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
@@ -42,16 +63,20 @@ class GraphBatches:
         g = self.graphs
         n_nodes = g.nodes_per_graph[index]
         nodes = concat_ranges(g.node_offsets[:-1][index], n_nodes)
-        first_node = np.repeat(np.cumsum(n_nodes) - n_nodes, n_nodes)
-        parent = g.parent[nodes].astype(np.int64)
-        # Each tree link (child, parent) carries messages both ways.
-        child = np.flatnonzero(parent >= 0)
-        up = parent[child] + first_node[child]
+        src = dst = None
+        if g.parent is not None:
+            parent = g.parent[nodes].astype(np.int64)
+            # Each tree link (child, parent) carries messages both ways.
+            child = np.flatnonzero(parent >= 0)
+            up = parent[child] + np.repeat(np.cumsum(n_nodes) - n_nodes, n_nodes)[child]
+            src = torch.from_numpy(np.concatenate([child, up]))
+            dst = torch.from_numpy(np.concatenate([up, child]))
         batch = GraphBatch(
             x=torch.from_numpy(self.node_features[nodes]),
-            src=torch.from_numpy(np.concatenate([child, up])),
-            dst=torch.from_numpy(np.concatenate([up, child])),
             graph_index=torch.from_numpy(np.repeat(np.arange(len(index)), n_nodes)),
             n_graphs=len(index),
+            src=src,
+            dst=dst,
+            backbone_done=self.backbone_done,
         )
         return batch, torch.from_numpy(g.labels[index].astype(np.int64))

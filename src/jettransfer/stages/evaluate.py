@@ -8,11 +8,12 @@ from typing import Any
 
 import numpy as np
 
+from jettransfer.config import training_settings
 from jettransfer.data.atomic import atomic_path
 from jettransfer.data.packed_file import read_packed
-from jettransfer.data.graph_loader import GraphBatches
 from jettransfer.data.npz import write_npz
 from jettransfer.evaluate.metrics import tagger_metrics
+from jettransfer.train.batches import jet_batches
 from jettransfer.train.checkpoint import load_model
 from jettransfer.train.device import choose_device
 from jettransfer.train.engine import predict_scores
@@ -21,8 +22,9 @@ from jettransfer.train.engine import predict_scores
 def evaluate_run(config: dict[str, Any], run: str, checkpoint: str | os.PathLike, test_path: str | os.PathLike,
                  scores_output: str | os.PathLike, metrics_output: str | os.PathLike, threads: int = 1) -> None:
     model, spec = load_model(checkpoint)
-    batches = GraphBatches(read_packed(test_path), spec["features"], batch_size=1024)
-    scores, labels = predict_scores(model, batches, choose_device(threads))
+    settings = training_settings(config, run, threads)
+    batches = jet_batches(read_packed(test_path), spec["features"], batch_size=1024, backend=settings.graph_backend)
+    scores, labels = predict_scores(model, batches, choose_device(threads), settings.mixed_precision)
     write_npz(scores_output, {"scores": scores, "labels": labels})
     metrics = {"run": run, **tagger_metrics(labels, scores)}
     with atomic_path(metrics_output) as tmp:

@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 import torch
 
-from jettransfer.config import model_spec, training_settings
+from jettransfer.config import config_hash, model_spec, training_settings
 from jettransfer.data.atomic import atomic_path
 from jettransfer.data.packed_file import read_packed
-from jettransfer.data.graph_loader import GraphBatches
 from jettransfer.models.registry import build_model, count_parameters
+from jettransfer.train.batches import jet_batches
 from jettransfer.train.checkpoint import save_checkpoint
 from jettransfer.train.device import choose_device, device_name
 from jettransfer.train.engine import train_tagger
@@ -26,7 +26,11 @@ log = logging.getLogger(__name__)
 
 def train_run(config: dict[str, Any], run: str, train_path: str | os.PathLike, validation_path: str | os.PathLike,
               source_checkpoint: str | os.PathLike | None, checkpoint: str | os.PathLike,
-              history: str | os.PathLike, summary: str | os.PathLike, threads: int = 1) -> None:
+              history: str | os.PathLike, summary: str | os.PathLike, last_checkpoint: str | os.PathLike | None = None,
+              threads: int = 1) -> None:
+    """Train one run. `checkpoint` gets the best epoch's weights, `last_checkpoint` the final
+    epoch's full training state. While training, that state is kept after every epoch in
+    resume.pt beside `checkpoint`; a rerun after an interruption continues from it."""
     spec_run = config["runs"][run]
     settings = training_settings(config, run, threads)
     spec = model_spec(config, spec_run["model"])
@@ -39,14 +43,24 @@ def train_run(config: dict[str, Any], run: str, train_path: str | os.PathLike, v
     if settings.train_fraction < 1.0:
         # The split is interleaved signal/background, so a prefix stays balanced.
         train_graphs = train_graphs.take(np.arange(max(2, int(round(settings.train_fraction * len(train_graphs))))))
-    train = GraphBatches(train_graphs, spec["features"], settings.batch_size, shuffle=True, seed=settings.seed)
-    validation = GraphBatches(read_packed(validation_path), spec["features"], settings.batch_size)
-    log.info("run %s: %s, mode %s, %d parameters, %d training jets, device %s", run, spec_run["model"],
-             spec_run["mode"], count_parameters(model), len(train_graphs), device_name(device))
+    train = jet_batches(train_graphs, spec["features"], settings.batch_size, shuffle=True, seed=settings.seed,
+                        backend=settings.graph_backend)
+    validation = jet_batches(read_packed(validation_path), spec["features"], settings.batch_size,
+                             backend=settings.graph_backend)
+    log.info("run %s: %s, mode %s, %d parameters, %d training jets, device %s, %s graphs", run, spec_run["model"],
+             spec_run["mode"], count_parameters(model), len(train_graphs), device_name(device), settings.graph_backend)
 
-    result = train_tagger(model, train, validation, settings, spec_run["mode"], device)
+    resume_path = os.path.join(os.path.dirname(os.fspath(checkpoint)), "resume.pt")
+    fingerprint = config_hash(spec, spec_run["mode"], {k: v for k, v in settings.__dict__.items() if k != "threads"},
+                              [_file_identity(p) for p in (train_path, validation_path, source_checkpoint) if p])
+    result = train_tagger(model, train, validation, settings, spec_run["mode"], device,
+                          resume_path=resume_path, fingerprint=fingerprint)
     model.load_state_dict(result.best_state)
     save_checkpoint(checkpoint, model, spec, {"run": run, "mode": spec_run["mode"], "best_epoch": result.best_epoch})
+    if last_checkpoint is not None:
+        os.replace(resume_path, last_checkpoint)  # the final epoch's full state, still resumable
+    else:
+        os.remove(resume_path)
     with atomic_path(history) as tmp:
         pd.DataFrame(result.history_rows()).to_csv(tmp, index=False)
     with atomic_path(summary) as tmp:
@@ -57,4 +71,12 @@ def train_run(config: dict[str, Any], run: str, train_path: str | os.PathLike, v
             "n_train": len(train_graphs), "epochs": settings.epochs, "best_epoch": result.best_epoch,
             "ms_per_sample_epoch": result.ms_per_sample_epoch, "peak_memory_mb": result.peak_memory_mb,
             "device": device_name(device), "total_train_seconds": sum(r.seconds for r in result.history),
+            "resumed_from_epoch": result.resumed_from_epoch, "graph_backend": settings.graph_backend,
+            "mixed_precision": settings.mixed_precision and device.type == "cuda",
         }, indent=2))
+
+
+def _file_identity(path: str | os.PathLike) -> tuple[str, int, int]:
+    """Which version of an input a resume state was made from (a rewritten file has a new mtime)."""
+    stat = os.stat(path)
+    return os.path.basename(os.fspath(path)), stat.st_size, stat.st_mtime_ns

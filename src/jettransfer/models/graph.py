@@ -53,10 +53,12 @@ class GraphBatch:
 
 
 def mean_over_incoming(messages: torch.Tensor, edges: Edges) -> torch.Tensor:
-    """Per node, the mean of the messages on edges arriving at it."""
+    """Per node, the mean of the messages on edges arriving at it (summed in float32 at least,
+    also when bf16 autocast made the messages bf16)."""
     n = edges.in_degree.shape[0]
-    out = torch.zeros(n, messages.shape[1], dtype=messages.dtype, device=messages.device)
-    return out.index_add_(0, edges.dst, messages).div_(edges.in_degree[:, None].to(messages.dtype))
+    dtype = torch.promote_types(messages.dtype, torch.float32)
+    out = torch.zeros(n, messages.shape[1], dtype=dtype, device=messages.device)
+    return out.index_add_(0, edges.dst, messages.to(dtype)).div_(edges.in_degree[:, None].to(dtype))
 
 
 def mean_over_graph(node_values: torch.Tensor, graph_index: torch.Tensor, graph_size: torch.Tensor) -> torch.Tensor:

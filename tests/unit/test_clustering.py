@@ -2,7 +2,7 @@ import awkward as ak
 import fastjet
 import numpy as np
 
-from jettransfer.physics.kinematics import azimuth, rapidity, transverse_momentum
+from jettransfer.physics.kinematics import rapidity, transverse_momentum
 
 
 def test_fastjet_finds_every_jet_generation_counted(top_sample, qcd_sample):

@@ -3,7 +3,7 @@ import pytest
 import uproot
 
 from jettransfer.data.errors import InputFileError
-from jettransfer.data.packed_file import PackedJets, concatenate_packed, graphs_from_trees, read_packed, write_packed
+from jettransfer.data.packed_file import concatenate_packed, graphs_from_trees, read_packed, write_packed
 from jettransfer.data.jet_file import read_jets, write_jets
 
 

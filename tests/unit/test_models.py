@@ -132,8 +132,6 @@ def test_training_learns_a_separable_toy_and_is_reproducible():
 
 def test_a_jet_with_an_empty_lund_tree_still_gets_a_score():
     """A one-constituent jet has no declustering; in a batch it is a graph with no node."""
-    from jettransfer.data.packed_file import graphs_from_trees
-
     graphs = graphs_from_trees([np.array([-1, 0], np.int16), np.zeros(0, np.int16)],
                                [np.ones((2, 5), np.float32), np.zeros((0, 5), np.float32)],
                                np.array([1, 0]), np.ones(2), LN5["features"])

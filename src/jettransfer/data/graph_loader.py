@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 import torch
 
-from jettransfer.data.packed_file import PackedJets
+from jettransfer.data.packed_file import PackedJets, tree_links
 from jettransfer.data.ranges import concat_ranges
 from jettransfer.models.graph import GraphBatch
 
@@ -65,12 +65,7 @@ class GraphBatches:
         nodes = concat_ranges(g.node_offsets[:-1][index], n_nodes)
         src = dst = None
         if g.parent is not None:
-            parent = g.parent[nodes].astype(np.int64)
-            # Each tree link (child, parent) carries messages both ways.
-            child = np.flatnonzero(parent >= 0)
-            up = parent[child] + np.repeat(np.cumsum(n_nodes) - n_nodes, n_nodes)[child]
-            src = torch.from_numpy(np.concatenate([child, up]))
-            dst = torch.from_numpy(np.concatenate([up, child]))
+            src, dst = map(torch.from_numpy, tree_links(g.parent[nodes], np.repeat(np.cumsum(n_nodes) - n_nodes, n_nodes)))
         batch = GraphBatch(
             x=torch.from_numpy(self.node_features[nodes]),
             graph_index=torch.from_numpy(np.repeat(np.arange(len(index)), n_nodes)),

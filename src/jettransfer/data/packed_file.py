@@ -89,6 +89,16 @@ def make_packed(features: np.ndarray, node_offsets: np.ndarray, labels: np.ndarr
                       representation, None if parent is None else np.asarray(parent, dtype=np.int16))
 
 
+def tree_links(parent: np.ndarray, first_node: np.ndarray | int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(src, dst) int64 edges of Lund trees: every (child, parent) link, both ways.
+
+    `parent` is local to each jet (-1: root); `first_node` (per node, or one number) is the
+    index its jet's first node gets in the output numbering."""
+    child = np.flatnonzero(parent >= 0)
+    up = parent[child].astype(np.int64) + (first_node[child] if np.ndim(first_node) else first_node)
+    return np.concatenate([child, up]), np.concatenate([up, child])
+
+
 def graphs_from_trees(parents: Sequence[np.ndarray], features: Sequence[np.ndarray], labels: np.ndarray,
                       jet_pt: np.ndarray, feature_names: Sequence[str]) -> PackedJets:
     """Pack one Lund tree (parent, features) per jet."""

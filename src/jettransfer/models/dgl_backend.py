@@ -10,12 +10,13 @@ cross-check the native engine and to measure it against.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import torch
 
-from jettransfer.data.packed_file import PackedJets
+from jettransfer.data.packed_file import PackedJets, tree_links
 from jettransfer.models.graph import knn_edges
 
 try:
@@ -41,6 +42,12 @@ class DGLJetBatch:
     def __init__(self, graph: "dgl.DGLGraph") -> None:
         self.graph = graph
 
+    @cached_property
+    def _graph_index(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """(jet of each node, nodes per jet): once per batch, for every block's kNN search."""
+        nodes = self.graph.batch_num_nodes()
+        return torch.repeat_interleave(torch.arange(len(nodes), device=nodes.device), nodes), nodes
+
     @property
     def x(self) -> torch.Tensor:
         return self.graph.ndata["x"]
@@ -60,9 +67,7 @@ class DGLJetBatch:
     def knn_edges(self, points: torch.Tensor, k: int) -> "dgl.DGLGraph":
         # The neighbour search is the native one, so both backends see the same neighbours
         # (ties included); DGL then passes the messages.
-        nodes = self.graph.batch_num_nodes()
-        graph_index = torch.repeat_interleave(torch.arange(len(nodes), device=points.device), nodes)
-        edges = knn_edges(points, graph_index, nodes, k)
+        edges = knn_edges(points, *self._graph_index, k)
         return dgl.graph((edges.src, edges.dst), num_nodes=points.shape[0])
 
 
@@ -84,9 +89,7 @@ def jet_graphs(jets: PackedJets, features: Sequence[str]) -> list["dgl.DGLGraph"
     for j in range(len(jets)):
         start, stop = int(jets.node_offsets[j]), int(jets.node_offsets[j + 1])
         if jets.parent is not None:
-            parent = jets.parent[start:stop].astype(np.int64)
-            child = np.flatnonzero(parent >= 0)
-            src, dst = np.concatenate([child, parent[child]]), np.concatenate([parent[child], child])
+            src, dst = tree_links(jets.parent[start:stop])
         else:
             src = dst = np.zeros(0, dtype=np.int64)
         graph = dgl.graph((torch.from_numpy(src), torch.from_numpy(dst)), num_nodes=stop - start)

@@ -38,7 +38,7 @@ class EdgeConvBlock(nn.Module):
         centre = x @ (w_centre - w_neighbour).t()
         neighbour = x @ w_neighbour.t()
         h = centre.index_select(0, graph.dst) + neighbour.index_select(0, graph.src)
-        return self.finish(x, self.edge_mlp_tail(h), graph)
+        return self.combine(x, mean_over_incoming(self.edge_mlp_tail(h), graph))
 
     def forward_folded(self, x: torch.Tensor, graph: Edges) -> torch.Tensor:
         """Eval mode (inference, and frozen backbones in training): each BatchNorm is then a fixed
@@ -66,10 +66,6 @@ class EdgeConvBlock(nn.Module):
         for linear, norm in zip(self.linears[1:], self.norms[1:]):
             h = self.activation(norm(linear(h)))
         return h
-
-    def finish(self, x: torch.Tensor, edge_messages: torch.Tensor, graph: Edges) -> torch.Tensor:
-        aggregated = mean_over_incoming(edge_messages, graph)
-        return self.combine(x, aggregated)
 
     def combine(self, x: torch.Tensor, aggregated: torch.Tensor) -> torch.Tensor:
         skip = x if self.shortcut is None else self.shortcut(x)

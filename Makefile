@@ -10,7 +10,7 @@ CORES ?= all
 BIN := $(VENV)/bin
 PIP := python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: study test test-main test-dgl install dgl-env clean
+.PHONY: study test test-main test-dgl install dgl-env slurm-deps clean
 
 install: $(VENV)/.installed
 
@@ -36,8 +36,21 @@ study: install
 # Everything, in both environments: the main suite, then the DGL equality tests.
 test: test-main test-dgl
 
-test-main: install
+test-main: install slurm-deps
 	$(BIN)/python -m pytest -ra
+
+# The SLURM test starts a one-node cluster on localhost: Debian's daemons and munge, without the
+# slurm-wlm metapackage's many plugins. As root with apt-get they are installed here; elsewhere
+# the test says why it is skipped.
+SLURM_PACKAGES := slurmctld slurmd slurm-client munge
+slurm-deps:
+	@if command -v slurmctld >/dev/null && command -v slurmd >/dev/null && command -v sbatch >/dev/null \
+	    && command -v munged >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing $(SLURM_PACKAGES) for the SLURM test"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    $(SLURM_PACKAGES) >/dev/null; \
+	else echo "not root or no apt-get: $(SLURM_PACKAGES) not installed, the SLURM test will be skipped"; fi
 
 test-dgl: dgl-env
 	$(DGL_VENV)/bin/python -m pytest -ra tests/dgl

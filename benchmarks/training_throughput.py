@@ -22,7 +22,7 @@ from jettransfer.data.packed_file import graphs_from_trees, make_packed
 from jettransfer.data.ranges import offsets_from_counts
 from jettransfer.models.registry import build_preset, get_preset
 from jettransfer.train.batches import jet_batches
-from jettransfer.train.device import choose_device, device_name
+from jettransfer.train.device import device_name, job_device
 from jettransfer.train.engine import train_tagger
 from jettransfer.train.modes import freeze_backbone
 from jettransfer.train.settings import TrainingSettings
@@ -87,7 +87,11 @@ def main() -> None:
     parser.add_argument("--modes", default="scratch,frozen,frozen_recompute")
     args = parser.parse_args()
 
-    device = choose_device(args.threads)
+    with job_device(args.threads) as device:
+        run_benchmark(args, device)
+
+
+def run_benchmark(args: argparse.Namespace, device: torch.device) -> None:
     preset = get_preset(args.model)
     lund = preset.architecture == "lundnet"
     mean_nodes = args.mean_nodes or (80 if lund else 50)

@@ -5,4 +5,5 @@ from jettransfer.stages.evaluate import evaluate_run
 
 setup_job_logging(snakemake.log[0])
 evaluate_run(snakemake.config, snakemake.wildcards.run, snakemake.input.checkpoint, snakemake.input.test,
-             snakemake.output.scores, snakemake.output.metrics, threads=snakemake.threads)
+             snakemake.output.scores, snakemake.output.metrics, threads=snakemake.threads,
+             gpus=snakemake.resources.get("gpu", 0))

@@ -6,4 +6,5 @@ from jettransfer.stages.train import train_run
 setup_job_logging(snakemake.log[0])
 train_run(snakemake.config, snakemake.wildcards.run, snakemake.input.train, snakemake.input.validation,
           snakemake.input.get("source"), snakemake.output.checkpoint, snakemake.output.history,
-          snakemake.output.summary, snakemake.output.last, threads=snakemake.threads)
+          snakemake.output.summary, snakemake.output.last, threads=snakemake.threads,
+          gpus=snakemake.resources.get("gpu", 0))

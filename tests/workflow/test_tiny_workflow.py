@@ -4,34 +4,15 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
-import awkward as ak
-import numpy as np
 import pandas as pd
 import pytest
 import yaml
 
 from tests.conftest import REPO
+from tests.workflow.conftest import TINY, downloaded_study, snakemake, write_top_tagging_sample
 
 pytestmark = pytest.mark.workflow
-SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
-TINY = REPO / "tests" / "config" / "tiny.yaml"
-
-
-def snakemake(workdir: Path, *args: str, timeout: int = 1200) -> subprocess.CompletedProcess:
-    command = [SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir), *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=timeout)
-
-
-@pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("tiny")
-    result = snakemake(workdir, "--configfile", str(TINY), "--cores", "2")
-    assert result.returncode == 0, result.stderr[-4000:]
-    return workdir
 
 
 def test_every_declared_output_exists_and_nothing_is_left_to_do(tiny_run):
@@ -134,25 +115,8 @@ def test_lint_is_clean(tmp_path):
 
 def test_a_study_on_a_downloaded_data_set(tmp_path, top_sample, qcd_sample):
     """Samples read from Top Tagging reference files run through the same DAG to a table."""
-    from jettransfer.data.jet_file import concatenate_jets
-    from tests.unit.test_readers import write_top_tagging
-
-    table = concatenate_jets([top_sample[1], qcd_sample[1]])
-    c = table.constituents
-    momenta = [np.stack([ak.to_numpy(c[k][i]) for k in ("px", "py", "pz", "energy")], axis=1).astype(float)
-               for i in range(len(table))]
-    write_top_tagging(tmp_path / "train.h5", table, momenta)
-    config = {
-        "samples": {"top": {"read": {"format": "top_tagging", "path": str(tmp_path / "train.h5"), "keep_label": 1}},
-                    "qcd": {"read": {"format": "top_tagging", "path": str(tmp_path / "train.h5"), "keep_label": 0}}},
-        "splits": {"train": 0.5, "validation": 0.25, "test": 0.25},
-        "tasks": {"toptag": {"signal": "top", "background": "qcd"}},
-        "representations": {"lund": {"kind": "lund_graph"}},
-        "models": {"ln3": {"architecture": "lundnet", "representation": "lund", "features": ["ln_z", "ln_delta", "ln_kt"]}},
-        "training": {"epochs": 1, "batch_size": 16, "lr_milestones": []},
-        "runs": {"ln3_scratch": {"task": "toptag", "model": "ln3", "mode": "scratch"}},
-        "tables": {"toptag": {"runs": ["ln3_scratch"]}},
-    }
+    write_top_tagging_sample(tmp_path / "train.h5", top_sample, qcd_sample)
+    config = downloaded_study(tmp_path / "train.h5", tmp_path / "train.h5")
     path = tmp_path / "study.yaml"
     path.write_text(yaml.safe_dump(config))
     result = snakemake(tmp_path, "--configfile", str(path), "--cores", "2")

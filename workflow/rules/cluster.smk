@@ -14,8 +14,8 @@ rule cluster_jets:
         clustering=config["clustering"],
     threads: family_resources("cluster")["threads"]
     resources:
-        mem_mb=family_resources("cluster")["mem_mb"],
-        runtime=family_resources("cluster")["runtime"],
+        mem_mb=scaled("cluster", shard_job, "mem_mb"),
+        runtime=scaled("cluster", shard_job, "runtime"),
     conda:
         "../envs/jettransfer.yaml"
     script:

@@ -1,4 +1,5 @@
 # Helpers shared by all rule files (names from the config, paths, resources).
+from jettransfer.job_resources import JobSize, job_resources, sample_size, shard_size, task_size, training_size
 
 
 def _alternatives(names):
@@ -12,8 +13,37 @@ TRANSFER_RUNS = [r for r, spec in config["runs"].items() if spec["mode"] != "scr
 
 
 def family_resources(family):
-    """threads / mem_mb / runtime (minutes) / gpu of a rule family, from config['resources']."""
+    """threads / gpu of a rule family, from config['resources']."""
     return config["resources"][family]
+
+
+def scaled(family, size_of, resource):
+    """A resource callable: the family's request for a job of size_of(wildcards), more on a retry."""
+    return lambda wildcards, attempt: job_resources(config, family, size_of(wildcards), attempt)[resource]
+
+
+def shard_job(w):
+    return shard_size(config, w.sample, int(w.shard))
+
+
+def sample_job(w):
+    return sample_size(config, w.sample)
+
+
+def task_job(w):
+    return task_size(config, w.task)
+
+
+def test_split_job(w):
+    return task_size(config, config["runs"][w.run]["task"], "test")
+
+
+def training_job(w):
+    return training_size(config, w.run)
+
+
+def report_job(w):
+    return JobSize.of(0)
 
 
 def shard_files(kind, sample):

@@ -15,8 +15,8 @@ rule convert_sample:
         n_jets=lambda w: config["samples"][w.sample].get("n_jets"),
     threads: family_resources("cluster")["threads"]
     resources:
-        mem_mb=family_resources("cluster")["mem_mb"],
-        runtime=family_resources("cluster")["runtime"],
+        mem_mb=scaled("cluster", sample_job, "mem_mb"),
+        runtime=scaled("cluster", sample_job, "runtime"),
     conda:
         "../envs/jettransfer.yaml"
     script:

@@ -14,8 +14,9 @@ rule evaluate_tagger:
         run=_alternatives(config["runs"]),
     threads: family_resources("evaluate")["threads"]
     resources:
-        mem_mb=family_resources("evaluate")["mem_mb"],
-        runtime=family_resources("evaluate")["runtime"],
+        mem_mb=scaled("evaluate", test_split_job, "mem_mb"),
+        runtime=scaled("evaluate", test_split_job, "runtime"),
+        gpu=family_resources("evaluate")["gpu"],
     conda:
         "../envs/jettransfer.yaml"
     script:

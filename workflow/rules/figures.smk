@@ -15,8 +15,8 @@ rule metrics_table:
         table=lambda w: config["tables"][w.table],
     threads: family_resources("report")["threads"]
     resources:
-        mem_mb=family_resources("report")["mem_mb"],
-        runtime=family_resources("report")["runtime"],
+        mem_mb=scaled("report", report_job, "mem_mb"),
+        runtime=scaled("report", report_job, "runtime"),
     conda:
         "../envs/jettransfer.yaml"
     script:
@@ -38,8 +38,8 @@ rule roc_figure:
         figure=lambda w: config["figures"][w.figure],
     threads: family_resources("report")["threads"]
     resources:
-        mem_mb=family_resources("report")["mem_mb"],
-        runtime=family_resources("report")["runtime"],
+        mem_mb=scaled("report", report_job, "mem_mb"),
+        runtime=scaled("report", report_job, "runtime"),
     conda:
         "../envs/jettransfer.yaml"
     script:

@@ -16,8 +16,8 @@ rule generate_events:
         seed=config["seed"],
     threads: family_resources("generate")["threads"]
     resources:
-        mem_mb=family_resources("generate")["mem_mb"],
-        runtime=family_resources("generate")["runtime"],
+        mem_mb=scaled("generate", shard_job, "mem_mb"),
+        runtime=scaled("generate", shard_job, "runtime"),
     conda:
         "../envs/jettransfer.yaml"
     script:

@@ -13,8 +13,8 @@ rule jet_representation:
         seed=config["seed"],
     threads: family_resources("represent")["threads"]
     resources:
-        mem_mb=family_resources("represent")["mem_mb"],
-        runtime=family_resources("represent")["runtime"],
+        mem_mb=scaled("represent", sample_job, "mem_mb"),
+        runtime=scaled("represent", sample_job, "runtime"),
     conda:
         "../envs/jettransfer.yaml"
     script:
@@ -40,8 +40,8 @@ rule task_datasets:
         seed=config["seed"],
     threads: family_resources("preprocess")["threads"]
     resources:
-        mem_mb=family_resources("preprocess")["mem_mb"],
-        runtime=family_resources("preprocess")["runtime"],
+        mem_mb=scaled("preprocess", task_job, "mem_mb"),
+        runtime=scaled("preprocess", task_job, "runtime"),
     conda:
         "../envs/jettransfer.yaml"
     script:

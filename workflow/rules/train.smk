@@ -20,8 +20,8 @@ rule train_tagger:
         training=config["training"],
     threads: family_resources("train")["threads"]
     resources:
-        mem_mb=family_resources("train")["mem_mb"],
-        runtime=family_resources("train")["runtime"],
+        mem_mb=scaled("train", training_job, "mem_mb"),
+        runtime=scaled("train", training_job, "runtime"),
         gpu=family_resources("train")["gpu"],
     conda:
         "../envs/jettransfer.yaml"

@@ -17,7 +17,7 @@ from jettransfer.data.packed_file import read_packed
 from jettransfer.models.registry import build_model, count_parameters
 from jettransfer.train.batches import jet_batches
 from jettransfer.train.checkpoint import save_checkpoint
-from jettransfer.train.device import choose_device, device_name
+from jettransfer.train.device import device_name, job_device
 from jettransfer.train.engine import train_tagger
 from jettransfer.train.modes import prepare_model
 
@@ -27,14 +27,23 @@ log = logging.getLogger(__name__)
 def train_run(config: dict[str, Any], run: str, train_path: str | os.PathLike, validation_path: str | os.PathLike,
               source_checkpoint: str | os.PathLike | None, checkpoint: str | os.PathLike,
               history: str | os.PathLike, summary: str | os.PathLike, last_checkpoint: str | os.PathLike | None = None,
-              threads: int = 1) -> None:
+              threads: int = 1, gpus: int = 1) -> None:
     """Train one run. `checkpoint` gets the best epoch's weights, `last_checkpoint` the final
     epoch's full training state. While training, that state is kept after every epoch in
-    resume.pt beside `checkpoint`; a rerun after an interruption continues from it."""
+    resume.pt beside `checkpoint`; a rerun after an interruption continues from it. With
+    `gpus` >= 1 a free GPU is used when there is one (see jettransfer.train.device)."""
+    with job_device(threads, gpus) as device:
+        _train_run(config, run, train_path, validation_path, source_checkpoint, checkpoint, history, summary,
+                   last_checkpoint, threads, device)
+
+
+def _train_run(config: dict[str, Any], run: str, train_path: str | os.PathLike, validation_path: str | os.PathLike,
+               source_checkpoint: str | os.PathLike | None, checkpoint: str | os.PathLike,
+               history: str | os.PathLike, summary: str | os.PathLike, last_checkpoint: str | os.PathLike | None,
+               threads: int, device: torch.device) -> None:
     spec_run = config["runs"][run]
     settings = training_settings(config, run, threads)
     spec = model_spec(config, spec_run["model"])
-    device = choose_device(settings.threads)
     torch.manual_seed(settings.seed)
     model = build_model(spec["architecture"], len(spec["features"]), spec["params"])
     prepare_model(model, spec_run["mode"], spec, source_checkpoint)

@@ -140,6 +140,29 @@ def test_malformed_lundnet_line_is_named(tmp_path):
         read_dataset({"format": "lundnet_json", "path": str(tmp_path / "bad.json.gz"), "label": 0})
 
 
+def test_lundnet_spacing_blank_lines_and_last_newline_do_not_matter(tmp_path, source_jets):
+    table, momenta = source_jets
+    write_lundnet(tmp_path / "spaced.json.gz", table, momenta)
+    with gzip.open(tmp_path / "tight.json.gz", "wt") as f:  # no blanks, a blank line, no final newline
+        lines = [json.dumps([m.sum(axis=0).tolist(), *m.tolist()], separators=(",", ":")) for m in momenta]
+        f.write("\n\n".join(lines))
+    spaced, tight = (read_dataset({"format": "lundnet_json", "path": str(tmp_path / name), "label": 1})
+                     for name in ("spaced.json.gz", "tight.json.gz"))
+    assert len(spaced) == len(tight) == len(momenta)
+    for key in ("px", "energy"):
+        assert spaced.constituents[key].tolist() == tight.constituents[key].tolist()
+    # The reader keeps the file's values exactly (and orders particles by decreasing pT).
+    first = momenta[0][np.argsort(-np.hypot(momenta[0][:, 0], momenta[0][:, 1]), kind="stable")]
+    assert np.array_equal(ak.to_numpy(spaced.constituents["px"][0]), first[:, 0])
+
+
+def test_lundnet_non_number_is_refused(tmp_path):
+    with gzip.open(tmp_path / "bad.json.gz", "wt") as f:
+        f.write("[[1, 2, 3, 4], [1, 2, 3, 4]]\n[[1, 2, 3, 4], [1, 2, 3, null]]\n")
+    with pytest.raises(InputFileError, match=r"bad\.json\.gz.*(numbers|four-vectors)"):
+        read_dataset({"format": "lundnet_json", "path": str(tmp_path / "bad.json.gz"), "label": 0})
+
+
 def test_charge_follows_its_particle_when_sorting(tmp_path, source_jets):
     table, momenta = source_jets  # momenta are in increasing pT: the reader must reorder them
     charges = [ak.to_numpy(q)[::-1] for q in table.constituents["charge"]]

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from jettransfer.evaluate.metrics import roc, tagger_metrics
+from jettransfer.evaluate.metrics import MIN_BACKGROUND_PAST_CUT, background_rejection, roc, tagger_metrics
 from jettransfer.evaluate.tables import markdown_table
 from jettransfer.stages.preprocess import split_balanced
 from tests.toy_jets import random_graphs
@@ -14,10 +14,34 @@ def test_metrics_on_a_hand_made_tagger():
     m = tagger_metrics(labels, scores)
     # Pairs (s, b) with s > b: 0.9, 0.8 beat all 5; 0.6 beats 4; 0.2 beats 2  -> 16 of 20.
     assert m["auc"] == pytest.approx(16 / 20)
-    # At eps_S = 0.5 the cut sits between 0.8 and 0.65: no background passes.
-    assert m["rejection_at_50"] == float("inf")
+    # At eps_S = 0.5 the cut sits between 0.8 and 0.65: no background passes, so it is not quoted.
+    assert m["background_past_cut_50"] == 0 and m["rejection_at_50"] is None and m["rejection_at_50_error"] is None
     curve = roc(labels, scores)
     assert curve.rejection_at(0.75) == pytest.approx(5.0)  # cut at 0.6: only 0.65 passes -> eps_B = 1/5
+
+
+def test_rejection_carries_a_bootstrap_error_of_the_size_counting_predicts():
+    rng = np.random.default_rng(3)
+    labels = np.repeat([1, 0], 20_000)
+    scores = np.concatenate([rng.normal(2.0, 1.0, 20_000), rng.normal(0.0, 1.0, 20_000)])
+    rejection = background_rejection(labels, scores, 0.5)
+    assert rejection.value == pytest.approx(roc(labels, scores).rejection_at(0.5))
+    assert rejection.background_past_cut == round(20_000 / rejection.value)
+    # k background jets past the cut: a relative error of about 1/sqrt(k).
+    expected = rejection.value / np.sqrt(rejection.background_past_cut)
+    assert 0.7 < rejection.error / expected < 1.3, (rejection, expected)
+    assert background_rejection(labels, scores, 0.5) == rejection  # seeded: the same every time
+
+
+def test_rejection_is_not_quoted_on_too_few_background_jets():
+    # 100 signal jets above 100 background jets, except 9 background jets at the very top.
+    labels = np.repeat([1, 0], 100)
+    scores = np.concatenate([np.linspace(0.5, 0.9, 100), np.linspace(0.0, 0.4, 100)])
+    scores[100:109] = 0.95
+    rejection = background_rejection(labels, scores, 0.3)
+    assert rejection.background_past_cut == MIN_BACKGROUND_PAST_CUT - 1 and rejection.value is None
+    scores[109] = 0.95
+    assert background_rejection(labels, scores, 0.3).value == pytest.approx(10.0)
 
 
 def test_metrics_need_both_classes():
@@ -49,3 +73,6 @@ def test_markdown_table_formats_numbers():
 
     text = markdown_table(pd.DataFrame([{"run": "a", "AUC": 0.98765, "Rej": float("inf")}]), "T", {"AUC": ".3f"})
     assert "| a | 0.988 | inf |" in text and text.startswith("# T")
+    rows = pd.DataFrame([{"run": "a", "Rej": 123.456, "Rej error": 7.89}, {"run": "b", "Rej": None, "Rej error": None}])
+    text = markdown_table(rows, "T", {"Rej": ".1f"}, errors={"Rej": "Rej error"})
+    assert "| run | Rej |" in text and "| a | 123.5 ± 7.9 |" in text and "| b | - |" in text

@@ -1,4 +1,9 @@
-"""ROC-curve metrics of a binary tagger: AUC and background rejection at fixed signal efficiency."""
+"""ROC-curve metrics of a binary tagger: AUC and background rejection at fixed signal efficiency.
+
+A rejection 1/eps_B rests on the few background jets that pass the cut, so it comes with a
+bootstrap uncertainty (the test set resampled with replacement), and it is not quoted at all
+where fewer than MIN_BACKGROUND_PAST_CUT background jets pass.
+"""
 
 from __future__ import annotations
 
@@ -28,15 +33,55 @@ def roc(labels: np.ndarray, scores: np.ndarray) -> RocCurve:
     return RocCurve(tpr, fpr)
 
 
-def tagger_metrics(labels: np.ndarray, scores: np.ndarray) -> dict[str, float]:
+MIN_BACKGROUND_PAST_CUT = 10
+BOOTSTRAP_SAMPLES = 200
+
+
+@dataclass(frozen=True)
+class Rejection:
+    value: float | None  # 1/eps_B; None when not quoted
+    error: float | None  # standard deviation over bootstrap replicas
+    background_past_cut: int
+
+
+def background_rejection(labels: np.ndarray, scores: np.ndarray, signal_efficiency: float,
+                         n_bootstrap: int = BOOTSTRAP_SAMPLES, seed: int = 0) -> Rejection:
+    """1/eps_B at the first cut (from the top score down) that keeps `signal_efficiency` of the
+    signal, with its bootstrap standard deviation; the same cut as RocCurve.rejection_at."""
+    order = np.argsort(-np.asarray(scores), kind="stable")
+    is_signal = (np.asarray(labels) == 1)[order]
+    sorted_scores = np.asarray(scores)[order]
+    # A cut can only fall between different scores: the ends of runs of equal scores.
+    group_ends = np.append(np.flatnonzero(np.diff(sorted_scores) != 0), len(sorted_scores) - 1)
+
+    def past_cut(weights: np.ndarray) -> tuple[float, float]:
+        signal = np.cumsum(weights * is_signal)[group_ends]
+        background = np.cumsum(weights * ~is_signal)[group_ends]
+        cut = np.argmax(signal >= signal_efficiency * signal[-1] * (1 - 1e-12))
+        return background[cut], background[-1]
+
+    passing, total = past_cut(np.ones(len(order)))
+    if passing < MIN_BACKGROUND_PAST_CUT:
+        return Rejection(None, None, int(passing))
+    rng = np.random.default_rng(seed)
+    replicas = []
+    for _ in range(n_bootstrap):
+        weights = np.bincount(rng.integers(0, len(order), len(order)), minlength=len(order))[order]
+        replica_passing, replica_total = past_cut(weights)
+        if replica_passing > 0:
+            replicas.append(replica_total / replica_passing)
+    return Rejection(float(total / passing), float(np.std(replicas, ddof=1)), int(passing))
+
+
+def tagger_metrics(labels: np.ndarray, scores: np.ndarray) -> dict[str, float | int | None]:
     if len(np.unique(labels)) != 2:
         raise ValueError("metrics need both signal and background jets in the test set")
-    curve = roc(labels, scores)
-    return {
+    metrics: dict[str, float | int | None] = {
         "auc": float(roc_auc_score(labels, scores)),
         "accuracy": float(np.mean((scores > 0.5) == (labels == 1))),
-        "rejection_at_30": curve.rejection_at(0.3),
-        "rejection_at_50": curve.rejection_at(0.5),
-        "n_signal": int(np.sum(labels == 1)),
-        "n_background": int(np.sum(labels == 0)),
     }
+    for percent in (30, 50):
+        rejection = background_rejection(labels, scores, percent / 100)
+        metrics |= {f"rejection_at_{percent}": rejection.value, f"rejection_at_{percent}_error": rejection.error,
+                    f"background_past_cut_{percent}": rejection.background_past_cut}
+    return metrics | {"n_signal": int(np.sum(labels == 1)), "n_background": int(np.sum(labels == 0))}

@@ -13,17 +13,24 @@ from jettransfer.data.atomic import atomic_path
 
 
 def write_table(rows: Sequence[dict[str, Any]], csv_path: str | os.PathLike, markdown_path: str | os.PathLike,
-                title: str, formats: dict[str, str] | None = None, notes: Sequence[str] = ()) -> pd.DataFrame:
+                title: str, formats: dict[str, str] | None = None, notes: Sequence[str] = (),
+                errors: dict[str, str] | None = None) -> pd.DataFrame:
     frame = pd.DataFrame(list(rows))
     with atomic_path(csv_path) as tmp:
         frame.to_csv(tmp, index=False)
     with atomic_path(markdown_path) as tmp:
-        tmp.write_text(markdown_table(frame, title, formats or {}, notes))
+        tmp.write_text(markdown_table(frame, title, formats or {}, notes, errors or {}))
     return frame
 
 
-def markdown_table(frame: pd.DataFrame, title: str, formats: dict[str, str], notes: Sequence[str] = ()) -> str:
+def markdown_table(frame: pd.DataFrame, title: str, formats: dict[str, str], notes: Sequence[str] = (),
+                   errors: dict[str, str] | None = None) -> str:
+    """`errors` maps a column to the column of its uncertainty, shown as "value ± error"."""
+    errors = errors or {}
+
     def cell(column: str, value: Any) -> str:
+        if value is None:
+            return "-"
         if isinstance(value, float):
             if math.isnan(value):
                 return "-"
@@ -32,9 +39,17 @@ def markdown_table(frame: pd.DataFrame, title: str, formats: dict[str, str], not
             return format(value, formats.get(column, ".4g"))
         return str(value)
 
-    lines = [f"# {title}", "", "| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)]
+    def value_cell(column: str, row: pd.Series) -> str:
+        text = cell(column, row[column])
+        error = row.get(errors[column]) if column in errors else None
+        if text != "-" and error is not None and not (isinstance(error, float) and math.isnan(error)):
+            text += " ± " + cell(column, error)
+        return text
+
+    columns = [c for c in frame.columns if c not in errors.values()]
+    lines = [f"# {title}", "", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for _, row in frame.iterrows():
-        lines.append("| " + " | ".join(cell(c, row[c]) for c in frame.columns) + " |")
+        lines.append("| " + " | ".join(value_cell(c, row) for c in columns) + " |")
     if notes:
         lines += ["", *notes]
     return "\n".join(lines) + "\n"

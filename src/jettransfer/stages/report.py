@@ -7,7 +7,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from jettransfer.evaluate.metrics import roc
+from jettransfer.evaluate.metrics import BOOTSTRAP_SAMPLES, MIN_BACKGROUND_PAST_CUT, roc
 from jettransfer.evaluate.tables import write_table
 from jettransfer.plots.roc import plot_roc_with_ratio
 from jettransfer.stages.evaluate import read_scores
@@ -24,14 +24,19 @@ def metrics_table(config: dict[str, Any], table: str, metrics_paths: Mapping[str
         rows.append({
             "run": run, "task": run_spec["task"], "model": run_spec["model"], "mode": run_spec["mode"],
             "source": run_spec.get("init_from", "-"), "n_train": summary["n_train"], "epochs": summary["epochs"],
-            "AUC": metrics["auc"], "accuracy": metrics["accuracy"], "Rej@30%": metrics["rejection_at_30"],
-            "Rej@50%": metrics["rejection_at_50"], "n_test": metrics["n_signal"] + metrics["n_background"],
+            "AUC": metrics["auc"], "accuracy": metrics["accuracy"],
+            "Rej@30%": metrics["rejection_at_30"], "Rej@30% error": metrics["rejection_at_30_error"],
+            "Rej@50%": metrics["rejection_at_50"], "Rej@50% error": metrics["rejection_at_50_error"],
+            "n_test": metrics["n_signal"] + metrics["n_background"],
             "ms/sample/epoch": summary["ms_per_sample_epoch"], "device": summary["device"],
         })
     write_table(rows, csv_path, markdown_path, spec.get("title", table),
                 formats={"AUC": ".4f", "accuracy": ".4f", "Rej@30%": ".1f", "Rej@50%": ".1f", "ms/sample/epoch": ".3f"},
-                notes=["Rej@X% = 1/eps_background at signal efficiency X%, on the test split (n_test jets, half of them "
-                       "background); inf means no background jet passes, i.e. a rejection above n_test/2."])
+                errors={"Rej@30%": "Rej@30% error", "Rej@50%": "Rej@50% error"},
+                notes=[f"Rej@X% = 1/eps_background at signal efficiency X%, on the test split (n_test jets, half of them "
+                       f"background), ± its standard deviation over {BOOTSTRAP_SAMPLES} bootstrap resamplings of the "
+                       f"test set; '-' where fewer than {MIN_BACKGROUND_PAST_CUT} background jets pass the cut "
+                       "(a larger test set is needed to quote it)."])
 
 
 def roc_figure(config: dict[str, Any], figure: str, score_paths: Mapping[str, str],

@@ -133,10 +133,14 @@ def test_jetclass_background_class_reads_a_bool_label(tmp_path, source_jets):
         read_dataset({"format": "jetclass", "path": str(tmp_path / "QCD.root"), "label_branch": "label_Hbb"})
 
 
-def test_malformed_lundnet_line_is_named(tmp_path):
+@pytest.mark.parametrize("second_line, error", [
+    ("[[1, 2, 3, 4], [1, 2, 3]]", r"bad\.json\.gz, field 'line 2'"),  # a three-vector: the line is named
+    ("[[1, 2, 3, 4], [1, 2, 3, null]]", r"bad\.json\.gz.*(numbers|four-vectors)"),  # not a number
+])
+def test_malformed_lundnet_file_is_refused(tmp_path, second_line, error):
     with gzip.open(tmp_path / "bad.json.gz", "wt") as f:
-        f.write("[[1, 2, 3, 4], [1, 2, 3, 4]]\n[[1, 2, 3, 4], [1, 2, 3]]\n")
-    with pytest.raises(InputFileError, match=r"bad\.json\.gz, field 'line 2'"):
+        f.write(f"[[1, 2, 3, 4], [1, 2, 3, 4]]\n{second_line}\n")
+    with pytest.raises(InputFileError, match=error):
         read_dataset({"format": "lundnet_json", "path": str(tmp_path / "bad.json.gz"), "label": 0})
 
 
@@ -154,13 +158,6 @@ def test_lundnet_spacing_blank_lines_and_last_newline_do_not_matter(tmp_path, so
     # The reader keeps the file's values exactly (and orders particles by decreasing pT).
     first = momenta[0][np.argsort(-np.hypot(momenta[0][:, 0], momenta[0][:, 1]), kind="stable")]
     assert np.array_equal(ak.to_numpy(spaced.constituents["px"][0]), first[:, 0])
-
-
-def test_lundnet_non_number_is_refused(tmp_path):
-    with gzip.open(tmp_path / "bad.json.gz", "wt") as f:
-        f.write("[[1, 2, 3, 4], [1, 2, 3, 4]]\n[[1, 2, 3, 4], [1, 2, 3, null]]\n")
-    with pytest.raises(InputFileError, match=r"bad\.json\.gz.*(numbers|four-vectors)"):
-        read_dataset({"format": "lundnet_json", "path": str(tmp_path / "bad.json.gz"), "label": 0})
 
 
 def test_charge_follows_its_particle_when_sorting(tmp_path, source_jets):

@@ -41,10 +41,8 @@ def markdown_table(frame: pd.DataFrame, title: str, formats: dict[str, str], not
 
     def value_cell(column: str, row: pd.Series) -> str:
         text = cell(column, row[column])
-        error = row.get(errors[column]) if column in errors else None
-        if text != "-" and error is not None and not (isinstance(error, float) and math.isnan(error)):
-            text += " ± " + cell(column, error)
-        return text
+        error = cell(column, row[errors[column]]) if column in errors else "-"
+        return text if "-" in (text, error) else f"{text} ± {error}"
 
     columns = [c for c in frame.columns if c not in errors.values()]
     lines = [f"# {title}", "", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]

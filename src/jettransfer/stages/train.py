@@ -33,56 +33,51 @@ def train_run(config: dict[str, Any], run: str, train_path: str | os.PathLike, v
     resume.pt beside `checkpoint`; a rerun after an interruption continues from it. With
     `gpus` >= 1 a free GPU is used when there is one (see jettransfer.train.device)."""
     with job_device(threads, gpus) as device:
-        _train_run(config, run, train_path, validation_path, source_checkpoint, checkpoint, history, summary,
-                   last_checkpoint, threads, device)
+        spec_run = config["runs"][run]
+        settings = training_settings(config, run, threads)
+        spec = model_spec(config, spec_run["model"])
+        torch.manual_seed(settings.seed)
+        model = build_model(spec["architecture"], len(spec["features"]), spec["params"])
+        prepare_model(model, spec_run["mode"], spec, source_checkpoint)
 
+        train_graphs = read_packed(train_path)
+        if settings.train_fraction < 1.0:
+            # The split is interleaved signal/background, so a prefix stays balanced.
+            train_graphs = train_graphs.take(np.arange(max(2, int(round(settings.train_fraction * len(train_graphs))))))
+        train = jet_batches(train_graphs, spec["features"], settings.batch_size, shuffle=True, seed=settings.seed,
+                            backend=settings.graph_backend)
+        validation = jet_batches(read_packed(validation_path), spec["features"], settings.batch_size,
+                                 backend=settings.graph_backend)
+        log.info("run %s: %s, mode %s, %d parameters, %d training jets, device %s, %s graphs", run,
+                 spec_run["model"], spec_run["mode"], count_parameters(model), len(train_graphs), device_name(device),
+                 settings.graph_backend)
 
-def _train_run(config: dict[str, Any], run: str, train_path: str | os.PathLike, validation_path: str | os.PathLike,
-               source_checkpoint: str | os.PathLike | None, checkpoint: str | os.PathLike,
-               history: str | os.PathLike, summary: str | os.PathLike, last_checkpoint: str | os.PathLike | None,
-               threads: int, device: torch.device) -> None:
-    spec_run = config["runs"][run]
-    settings = training_settings(config, run, threads)
-    spec = model_spec(config, spec_run["model"])
-    torch.manual_seed(settings.seed)
-    model = build_model(spec["architecture"], len(spec["features"]), spec["params"])
-    prepare_model(model, spec_run["mode"], spec, source_checkpoint)
-
-    train_graphs = read_packed(train_path)
-    if settings.train_fraction < 1.0:
-        # The split is interleaved signal/background, so a prefix stays balanced.
-        train_graphs = train_graphs.take(np.arange(max(2, int(round(settings.train_fraction * len(train_graphs))))))
-    train = jet_batches(train_graphs, spec["features"], settings.batch_size, shuffle=True, seed=settings.seed,
-                        backend=settings.graph_backend)
-    validation = jet_batches(read_packed(validation_path), spec["features"], settings.batch_size,
-                             backend=settings.graph_backend)
-    log.info("run %s: %s, mode %s, %d parameters, %d training jets, device %s, %s graphs", run, spec_run["model"],
-             spec_run["mode"], count_parameters(model), len(train_graphs), device_name(device), settings.graph_backend)
-
-    resume_path = os.path.join(os.path.dirname(os.fspath(checkpoint)), "resume.pt")
-    fingerprint = config_hash(spec, spec_run["mode"], {k: v for k, v in settings.__dict__.items() if k != "threads"},
-                              [_file_identity(p) for p in (train_path, validation_path, source_checkpoint) if p])
-    result = train_tagger(model, train, validation, settings, spec_run["mode"], device,
-                          resume_path=resume_path, fingerprint=fingerprint)
-    model.load_state_dict(result.best_state)
-    save_checkpoint(checkpoint, model, spec, {"run": run, "mode": spec_run["mode"], "best_epoch": result.best_epoch})
-    if last_checkpoint is not None:
-        os.replace(resume_path, last_checkpoint)  # the final epoch's full state, still resumable
-    else:
-        os.remove(resume_path)
-    with atomic_path(history) as tmp:
-        pd.DataFrame(result.history_rows()).to_csv(tmp, index=False)
-    with atomic_path(summary) as tmp:
-        tmp.write_text(json.dumps({
-            "run": run, "model": spec_run["model"], "mode": spec_run["mode"], "task": spec_run["task"],
-            "parameters": count_parameters(model),
-            "trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
-            "n_train": len(train_graphs), "epochs": settings.epochs, "best_epoch": result.best_epoch,
-            "ms_per_sample_epoch": result.ms_per_sample_epoch, "peak_memory_mb": result.peak_memory_mb,
-            "device": device_name(device), "total_train_seconds": sum(r.seconds for r in result.history),
-            "resumed_from_epoch": result.resumed_from_epoch, "graph_backend": settings.graph_backend,
-            "mixed_precision": settings.mixed_precision and device.type == "cuda",
-        }, indent=2))
+        resume_path = os.path.join(os.path.dirname(os.fspath(checkpoint)), "resume.pt")
+        fingerprint = config_hash(spec, spec_run["mode"],
+                                  {k: v for k, v in settings.__dict__.items() if k != "threads"},
+                                  [_file_identity(p) for p in (train_path, validation_path, source_checkpoint) if p])
+        result = train_tagger(model, train, validation, settings, spec_run["mode"], device,
+                              resume_path=resume_path, fingerprint=fingerprint)
+        model.load_state_dict(result.best_state)
+        save_checkpoint(checkpoint, model, spec,
+                        {"run": run, "mode": spec_run["mode"], "best_epoch": result.best_epoch})
+        if last_checkpoint is not None:
+            os.replace(resume_path, last_checkpoint)  # the final epoch's full state, still resumable
+        else:
+            os.remove(resume_path)
+        with atomic_path(history) as tmp:
+            pd.DataFrame(result.history_rows()).to_csv(tmp, index=False)
+        with atomic_path(summary) as tmp:
+            tmp.write_text(json.dumps({
+                "run": run, "model": spec_run["model"], "mode": spec_run["mode"], "task": spec_run["task"],
+                "parameters": count_parameters(model),
+                "trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
+                "n_train": len(train_graphs), "epochs": settings.epochs, "best_epoch": result.best_epoch,
+                "ms_per_sample_epoch": result.ms_per_sample_epoch, "peak_memory_mb": result.peak_memory_mb,
+                "device": device_name(device), "total_train_seconds": sum(r.seconds for r in result.history),
+                "resumed_from_epoch": result.resumed_from_epoch, "graph_backend": settings.graph_backend,
+                "mixed_precision": settings.mixed_precision and device.type == "cuda",
+            }, indent=2))
 
 
 def _file_identity(path: str | os.PathLike) -> tuple[str, int, int]:

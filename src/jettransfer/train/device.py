@@ -41,15 +41,16 @@ def job_device(threads: int, gpus: int = 1, lock_dir: Path | None = None,
         log.info("no GPU slot given to this job (resources gpu=0): CPU, %d threads", torch.get_num_threads())
         yield torch.device("cpu")
         return
+    allocated = slurm_gpus()
     if not torch.cuda.is_available():
-        if slurm_gpus():
+        if allocated:
             log.warning("SLURM allocated GPU %s, but torch %s sees no CUDA device (a CPU build, or no driver): "
-                        "running on the CPU", slurm_gpus(), torch.__version__)
+                        "running on the CPU", allocated, torch.__version__)
         else:
             log.info("no CUDA device visible: CPU, %d threads", torch.get_num_threads())
         yield torch.device("cpu")
         return
-    if slurm_gpus():
+    if allocated:
         log.info("GPU allocated by SLURM (CUDA_VISIBLE_DEVICES=%s)", os.environ.get("CUDA_VISIBLE_DEVICES"))
         yield torch.device("cuda", 0)
         return
@@ -87,7 +88,7 @@ def gpu_slot(keys: Sequence[str], lock_dir: Path, poll_seconds: float = 5.0,
     except PermissionError:
         pass
     waited_since = time.monotonic()
-    last_report = waited_since
+    last_report: float | None = None
     while True:
         for index, key in enumerate(keys):
             path = lock_dir / (re.sub(r"[^A-Za-z0-9_.-]", "_", key) + ".lock")
@@ -107,7 +108,7 @@ def gpu_slot(keys: Sequence[str], lock_dir: Path, poll_seconds: float = 5.0,
                 os.close(fd)
             return
         now = time.monotonic()
-        if now - last_report >= report_every_seconds or last_report == waited_since:
+        if last_report is None or now - last_report >= report_every_seconds:
             log.info("all %d GPUs are taken by other jobs (locks in %s); waiting %.0f s so far", len(keys),
                      lock_dir, now - waited_since)
             last_report = now

@@ -6,6 +6,8 @@ from snakemake.utils import min_version
 
 min_version("9.0")
 
+report: "workflow/report/workflow.rst"
+
 
 # A config given with --configfile replaces the default study instead of being merged into it,
 # so a study's file alone decides its samples, runs and figures.
@@ -33,6 +35,7 @@ wildcard_constraints:
     representation=_alternatives(config["representations"]),
     table=_alternatives(config["tables"]),
     figure=_alternatives(config["figures"]),
+    study=_alternatives(config["transfer_studies"]),
     shard=r"\d+",
     split="train|validation|test",
 
@@ -45,6 +48,7 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/transfer.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/study.smk"
 
 
 rule all:

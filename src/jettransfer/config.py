@@ -13,6 +13,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from jettransfer.evaluate.published import PUBLISHED_AUC
 from jettransfer.models.registry import ARCHITECTURES, PRESETS, get_architecture
 from jettransfer.physics.constituents import FOUR_VECTOR, PARTICLE_FEATURES
 from jettransfer.physics.generation import GenerationSettings
@@ -20,6 +21,7 @@ from jettransfer.physics.lund import LUND_FEATURES
 from jettransfer.physics.processes import PROCESSES, get_process
 from jettransfer.physics.selection import JetSelection
 from jettransfer.train.settings import TrainingSettings
+from jettransfer.transfer_study import expand_transfer_studies
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
 
@@ -121,6 +123,13 @@ def _check_references(config: dict[str, Any], source: str) -> None:
         available = representation_features(representations[rep])
         unknown = [f for f in model["features"] if f not in available]
         need(not unknown, f"models.{name}.features", f"{unknown} not in representation {rep!r}; it has {list(available)}")
+    expand_transfer_studies(config, need)
+    for study_name, study in config["transfer_studies"].items():
+        for source, spec in study["sources"].items():
+            row = spec.get("published")
+            need(row is None or row in PUBLISHED_AUC, f"transfer_studies.{study_name}.sources.{source}.published",
+                 f"unknown row {row!r}; seed 000's rows: {sorted(PUBLISHED_AUC)}")
+    need(bool(runs), "runs", "no runs: give runs or transfer_studies")
     for name, run in runs.items():
         need(run["task"] in tasks, f"runs.{name}.task", f"unknown task {run['task']!r}; tasks: {sorted(tasks)}")
         need(run["model"] in models, f"runs.{name}.model", f"unknown model {run['model']!r}; models: {sorted(models)}")

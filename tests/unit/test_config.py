@@ -8,20 +8,22 @@ from tests.conftest import REPO
 
 
 @pytest.fixture(scope="module")
-def default_config():
-    with open(REPO / "config" / "config.yaml") as f:
+def tiny_config():
+    """A study written as explicit runs, tables and figures."""
+    with open(REPO / "tests" / "config" / "tiny.yaml") as f:
         return yaml.safe_load(f)
 
 
-@pytest.mark.parametrize("path", ["config/config.yaml", "tests/config/tiny.yaml"])
+@pytest.mark.parametrize("path", ["config/config.yaml", "config/paper.yaml", "tests/config/tiny.yaml",
+                                  "tests/config/tiny_study.yaml"])
 def test_shipped_configs_are_valid(path):
     config = load_config(REPO / path)
     assert config["clustering"]["jet_radius"] == 0.8
 
 
-def test_defaults_are_filled_in(default_config):
-    config = copy.deepcopy(default_config)
-    del config["clustering"]
+def test_defaults_are_filled_in(tiny_config):
+    config = copy.deepcopy(tiny_config)
+    config.pop("clustering", None)
     assert validate_config(config)["clustering"]["rapidity_max"] == 2.5
 
 
@@ -58,26 +60,26 @@ def broken(config, path, value):
     (("models", "lundnet5", "preset"), KeyError, r"models\.lundnet5: .* is not valid under any of the given schemas"),
     (("training", "graph_backend"), "pyg", r"training\.graph_backend: 'pyg' is not one of \['native', 'dgl'\]"),
 ])
-def test_config_errors_name_the_field(default_config, path, value, message):
+def test_config_errors_name_the_field(tiny_config, path, value, message):
     with pytest.raises(ConfigError, match=message):
-        validate_config(broken(default_config, path, value), source="study.yaml")
+        validate_config(broken(tiny_config, path, value), source="study.yaml")
 
 
-def test_cyclic_transfers_are_refused(default_config):
-    config = broken(default_config, ("runs", "top2tev_scratch"),
+def test_cyclic_transfers_are_refused(tiny_config):
+    config = broken(tiny_config, ("runs", "top2tev_scratch"),
                     {"task": "top_2tev", "model": "lundnet5", "mode": "finetune", "init_from": "top500_finetune"})
     with pytest.raises(ConfigError, match="cycle"):
         validate_config(config)
 
 
-def test_run_training_block_overrides_the_global_one(default_config):
-    config = broken(default_config, ("runs", "top500_finetune", "training"), {"train_fraction": 0.1, "epochs": 3})
+def test_run_training_block_overrides_the_global_one(tiny_config):
+    config = broken(tiny_config, ("runs", "top500_finetune", "training"), {"train_fraction": 0.1, "epochs": 3})
     settings = training_settings(validate_config(config), "top500_finetune")
-    assert settings.train_fraction == 0.1 and settings.epochs == 3 and settings.batch_size == 256
+    assert settings.train_fraction == 0.1 and settings.epochs == 3 and settings.batch_size == tiny_config["training"]["batch_size"]
 
 
-def test_a_preset_fills_architecture_features_and_params_and_own_params_win(default_config):
-    config = copy.deepcopy(default_config)
+def test_a_preset_fills_architecture_features_and_params_and_own_params_win(tiny_config):
+    config = copy.deepcopy(tiny_config)
     config["representations"]["cloud"] = {"kind": "particle_cloud"}
     config["models"]["pnlite"] = {"preset": "ParticleNet-Lite", "representation": "cloud", "params": {"k": 5}}
     model = validate_config(config)["models"]["pnlite"]

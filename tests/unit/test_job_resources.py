@@ -14,7 +14,7 @@ from tests.conftest import REPO
 
 @pytest.fixture(scope="module")
 def raw_config():
-    return yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    return yaml.safe_load((REPO / "tests" / "config" / "tiny.yaml").read_text())
 
 
 def test_family_defaults_come_from_the_schema_and_survive_a_partial_override(raw_config):

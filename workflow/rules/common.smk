@@ -1,4 +1,5 @@
 # Helpers shared by all rule files (names from the config, paths, resources).
+from jettransfer.transfer_study import study_runs
 from jettransfer.job_resources import JobSize, job_resources, sample_size, shard_size, task_size, training_size
 
 
@@ -60,4 +61,17 @@ def dataset_file(run, split):
 def report_targets():
     tables = expand("results/tables/{table}.{ext}", table=config["tables"], ext=("csv", "md"))
     figures = expand("results/figures/{figure}.{ext}", figure=config["figures"], ext=("png", "pdf"))
-    return tables + figures
+    studies = expand("results/studies/{study}/{item}", study=config["transfer_studies"],
+                     item=("auc.csv", "auc.md", "training_time.csv", "training_time.md", "claims.md", "validation_accuracy.png",
+                           "validation_accuracy.pdf", "auc_vs_training_size.png", "auc_vs_training_size.pdf",
+                           "roc.png", "roc.pdf"))
+    return tables + figures + studies
+
+
+def study_targets(study):
+    """Target-task runs of the study, in the order the scripts pair inputs with (study_runs)."""
+    return [r.name for r in study_runs(config, study)]
+
+
+def study_files(pattern):
+    return lambda w: [pattern.format(run=r) for r in study_targets(w.study)]

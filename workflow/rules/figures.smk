@@ -5,7 +5,7 @@ rule metrics_table:
         metrics=lambda w: [f"results/metrics/{r}.json" for r in config["tables"][w.table]["runs"]],
         summaries=lambda w: [f"results/models/{r}/summary.json" for r in config["tables"][w.table]["runs"]],
     output:
-        csv="results/tables/{table}.csv",
+        csv=report("results/tables/{table}.csv", caption="../report/metrics_table.rst", category="Tables"),
         markdown="results/tables/{table}.md",
     log:
         "logs/figures/table_{table}.log",
@@ -28,7 +28,7 @@ rule roc_figure:
     input:
         scores=lambda w: [f"results/scores/{r}.npz" for r in config["figures"][w.figure]["runs"]],
     output:
-        png="results/figures/{figure}.png",
+        png=report("results/figures/{figure}.png", caption="../report/roc_figure.rst", category="Figures"),
         pdf="results/figures/{figure}.pdf",
     log:
         "logs/figures/roc_{figure}.log",

@@ -14,7 +14,7 @@ import numpy as np  # noqa: E402
 from jettransfer.data.atomic import atomic_path  # noqa: E402
 from jettransfer.evaluate.metrics import RocCurve  # noqa: E402
 
-_LINESTYLES = {"scratch": "-", "finetune": "--", "frozen": ":"}
+LINESTYLES = {"scratch": "-", "finetune": "--", "frozen": ":"}  # seed 000's figures
 _EFFICIENCY_GRID = np.linspace(0.05, 1.0, 400)
 
 
@@ -23,9 +23,16 @@ def plot_roc_with_ratio(curves: Mapping[str, tuple[RocCurve, str]], reference: s
                         signal_name: str = "top", background_name: str = "QCD") -> None:
     """`curves` maps a legend label to (curve, mode); `reference` is the label the ratio divides by."""
     figure, (top, bottom) = plt.subplots(2, 1, figsize=(6, 6.5), sharex=True, gridspec_kw={"height_ratios": [3, 1.3]})
+    draw_roc_with_ratio(top, bottom, curves, reference, title, signal_name, background_name)
+    save_figure(figure, png_path, pdf_path)
+
+
+def draw_roc_with_ratio(top: plt.Axes, bottom: plt.Axes, curves: Mapping[str, tuple[RocCurve, str]], reference: str,
+                        title: str, signal_name: str = "top", background_name: str = "QCD") -> None:
+    """ROC curves on `top` (log 1/eps_background), their ratio to `reference` on `bottom`; line style by mode."""
     rejection = {label: _rejection_on_grid(curve) for label, (curve, _) in curves.items()}
     for label, (_, mode) in curves.items():
-        style = _LINESTYLES.get(mode, "-")
+        style = LINESTYLES.get(mode, "-")
         top.plot(_EFFICIENCY_GRID, rejection[label], style, label=label)
         with np.errstate(divide="ignore", invalid="ignore"):
             bottom.plot(_EFFICIENCY_GRID, rejection[label] / rejection[reference], style)
@@ -39,6 +46,10 @@ def plot_roc_with_ratio(curves: Mapping[str, tuple[RocCurve, str]], reference: s
     bottom.set_xlabel(rf"$\varepsilon_\mathrm{{{signal_name}}}$")
     bottom.set_xlim(_EFFICIENCY_GRID[0], 1.0)
     bottom.grid(alpha=0.3)
+
+
+def save_figure(figure: plt.Figure, png_path: str | os.PathLike, pdf_path: str | os.PathLike) -> None:
+    """Both formats, each written whole or not at all; the figure is closed."""
     figure.tight_layout()
     for path in (png_path, pdf_path):
         with atomic_path(path) as tmp:

@@ -1,0 +1,101 @@
+"""A transfer study's figures, one panel per source: seed 000's Figures 3, 4 and 5."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+
+from jettransfer.evaluate.metrics import RocCurve  # noqa: E402
+from jettransfer.plots.roc import LINESTYLES, draw_roc_with_ratio, save_figure  # noqa: E402
+
+MODE_COLOURS = {"scratch": "tab:blue", "finetune": "tab:orange", "frozen": "tab:green"}
+MODE_LEGEND = {"scratch": "scratch", "finetune": "fine-tuned", "frozen": "frozen"}
+
+
+@dataclass(frozen=True)
+class Curve:
+    """One mode's curve in a panel: y per x, as mean and spread (min, max) over repeats."""
+
+    x: np.ndarray
+    mean: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+
+
+def _panels(count: int, height: float = 3.6) -> tuple[plt.Figure, list[plt.Axes]]:
+    columns = min(count, 4)
+    rows = math.ceil(count / columns)
+    # At least 7 inches wide, so that the figure's title fits above a single panel.
+    figure, axes = plt.subplots(rows, columns, figsize=(max(4.2 * columns, 7.0), height * rows), squeeze=False)
+    for extra in axes.flat[count:]:
+        extra.set_visible(False)
+    return figure, list(axes.flat[:count])
+
+
+def plot_validation_accuracy(panels: Mapping[str, Mapping[str, Curve]], title: str,
+                             png_path: str | os.PathLike, pdf_path: str | os.PathLike) -> None:
+    """Figure 3: validation accuracy vs epoch; scratch solid, fine-tuned dashed, frozen dotted."""
+    figure, axes = _panels(len(panels))
+    for ax, (panel, curves) in zip(axes, panels.items()):
+        for mode, curve in curves.items():
+            ax.plot(curve.x, curve.mean, LINESTYLES[mode], color=MODE_COLOURS[mode], label=MODE_LEGEND[mode])
+            ax.fill_between(curve.x, curve.low, curve.high, color=MODE_COLOURS[mode], alpha=0.15, lw=0)
+        ax.set_title(panel, fontsize=10)
+        ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylabel("validation accuracy")
+        ax.grid(alpha=0.3)
+        ax.legend(frameon=False, fontsize=8)
+    figure.suptitle(title, fontsize=11)
+    save_figure(figure, png_path, pdf_path)
+
+
+def plot_auc_vs_size(panels: Mapping[str, Mapping[str, Curve]], title: str,
+                     png_path: str | os.PathLike, pdf_path: str | os.PathLike) -> None:
+    """Figure 4: test AUC vs number of training jets, mean with error bars spanning the repeats."""
+    figure, axes = _panels(len(panels))
+    for ax, (panel, curves) in zip(axes, panels.items()):
+        for mode, curve in curves.items():
+            ax.errorbar(curve.x, curve.mean, yerr=[curve.mean - curve.low, curve.high - curve.mean],
+                        fmt="o" + LINESTYLES[mode], color=MODE_COLOURS[mode], capsize=3, label=MODE_LEGEND[mode])
+        ax.set_xscale("log")
+        ax.set_title(panel, fontsize=10)
+        ax.set_xlabel("training jets")
+        ax.set_ylabel("test AUC")
+        ax.grid(alpha=0.3, which="both")
+        ax.legend(frameon=False, fontsize=8)
+    figure.suptitle(title, fontsize=11)
+    save_figure(figure, png_path, pdf_path)
+
+
+def plot_transfer_rocs(panels: Mapping[str, tuple[Mapping[str, tuple[RocCurve, str]], str]],
+                       png_path: str | os.PathLike, pdf_path: str | os.PathLike,
+                       signal_name: str = "top", background_name: str = "QCD") -> None:
+    """Figure 5: per source, ROC curves (1/eps_background vs eps_signal) over a ratio-to-scratch panel.
+    `panels` maps a title to (curves by legend label, the reference label)."""
+    columns = len(panels)
+    figure, axes = plt.subplots(2, columns, figsize=(4.6 * columns, 6.0), sharex="col", squeeze=False,
+                                gridspec_kw={"height_ratios": [3, 1.3]})
+    for column, (panel, (curves, reference)) in enumerate(panels.items()):
+        draw_roc_with_ratio(axes[0, column], axes[1, column], curves, reference, panel, signal_name, background_name)
+        axes[0, column].title.set_fontsize(10)
+    save_figure(figure, png_path, pdf_path)
+
+
+def spread_curve(x: Sequence[float], repeats: Sequence[Sequence[float]]) -> Curve:
+    """Mean and (min, max) over repeats (rows) of y values at the points x (columns); rows may be short
+    (a run stopped early), points beyond a short row use the rows that reach them."""
+    width = max(len(r) for r in repeats)
+    values = np.full((len(repeats), width), np.nan)
+    for i, row in enumerate(repeats):
+        values[i, : len(row)] = row
+    return Curve(np.asarray(x[:width], float), np.nanmean(values, 0), np.nanmin(values, 0), np.nanmax(values, 0))

@@ -25,7 +25,8 @@ def study():
 
 @pytest.fixture(scope="module")
 def results(study, tmp_path_factory):
-    """Per run: AUC = the mode's + fraction/100 + repeat/1000; ms/sample/epoch = the mode's + repeat."""
+    """Per run: AUC = the mode's + fraction/100 + repeat/1000; ms/sample/epoch = the mode's + repeat;
+    Rej@50% quoted for frozen runs only (100 + 10 x repeat, error 5 + repeat)."""
     root = tmp_path_factory.mktemp("study")
     paths = {kind: {} for kind in ("metrics", "summaries", "histories", "scores")}
     rng = np.random.default_rng(0)
@@ -33,7 +34,9 @@ def results(study, tmp_path_factory):
         auc = MODE_AUC[run.mode] + run.fraction / 100 + run.repeat / 1000
         n_train = int(1000 * run.fraction)
         for kind, name, content in (
-                ("metrics", f"{run.name}.json", {"auc": auc}),
+                ("metrics", f"{run.name}.json", {
+                    "auc": auc, "rejection_at_50": 100.0 + 10 * run.repeat if run.mode == "frozen" else None,
+                    "rejection_at_50_error": 5.0 + run.repeat if run.mode == "frozen" else None}),
                 ("summaries", f"{run.name}.summary.json", {
                     "n_train": n_train, "epochs": 3, "ms_per_sample_epoch": MODE_MS[run.mode] + run.repeat,
                     "total_train_seconds": 10.0 * (run.repeat + 1), "device": "CPU (1 threads)"})):
@@ -56,6 +59,8 @@ def test_auc_table_gives_mean_spread_and_published_value(study, results):
     assert row["auc_mean"] == pytest.approx(0.92 + 0.01 + 0.0005)
     assert row["auc_std"] == pytest.approx(np.std([0.93, 0.931], ddof=1))
     assert row["published_auc"] == 0.9858 and row["repeats"] == 2 and row["n_train"] == 1000
+    assert row["rej50_mean"] == pytest.approx(105.0) and row["rej50_bootstrap_error"] == pytest.approx(5.5)
+    assert frame[frame["mode"] == "scratch"]["rej50_mean"].isna().all()  # not quoted by its runs
     assert pd.isna(frame[(frame["source"] == "ln5_w") & (frame["mode"] == "scratch")]["published_auc"]).all()
     # Rows: each source x mode x the table's fractions (the sweep's 25% is not a table column).
     assert len(frame) == 2 * 3 * 2 and set(frame["train_fraction"]) == {1.0, 0.5}

@@ -50,6 +50,16 @@ def _cell(mean: float, spread: float | None, digits: int, published: float | Non
     return text + (f" [{published:.{digits}f}]" if published is not None else " [-]")
 
 
+def _rejection_at_50(run_metrics: list[dict[str, Any]]) -> dict[str, float | None]:
+    """Mean Rej@50% over the repeats and the mean of their bootstrap errors; None unless every
+    repeat quotes it (enough background jets past the cut)."""
+    values = [m.get("rejection_at_50") for m in run_metrics]
+    if any(v is None for v in values):
+        return {"rej50_mean": None, "rej50_bootstrap_error": None}
+    return {"rej50_mean": statistics.fmean(values),
+            "rej50_bootstrap_error": statistics.fmean(m["rejection_at_50_error"] for m in run_metrics)}
+
+
 def _full_fraction(spec: dict[str, Any]) -> float:
     """The fraction Table 1 and Figures 3 and 5 show: the table's largest."""
     return max(spec["train_fractions"])
@@ -65,12 +75,14 @@ def transfer_auc_table(config: dict[str, Any], study: str, metrics: Paths, summa
         for fraction in sorted(spec["train_fractions"], reverse=True):
             for mode in _modes(spec):
                 runs = _repeat_runs(config, study, source, mode, fraction)
-                auc_mean, auc_spread = mean_and_spread([_json(metrics[r])["auc"] for r in runs])
+                run_metrics = [_json(metrics[r]) for r in runs]
+                auc_mean, auc_spread = mean_and_spread([m["auc"] for m in run_metrics])
                 first = _json(summaries[runs[0]])
                 published = published_auc(source_spec.get("published"), mode, fraction)
                 long_rows.append({"source": source, "model": source_spec["model"], "mode": mode, "train_fraction": fraction,
                                   "n_train": first["n_train"], "epochs": first["epochs"], "repeats": len(runs),
-                                  "auc_mean": auc_mean, "auc_std": auc_spread, "published_auc": published})
+                                  "auc_mean": auc_mean, "auc_std": auc_spread, "published_auc": published,
+                                  **_rejection_at_50(run_metrics)})
                 wide[f"{MODE_NAMES[mode]} {fraction:.0%}"] = _cell(auc_mean, auc_spread, 4, published)
         wide_rows.append(wide)
     frame = pd.DataFrame(long_rows)
@@ -80,7 +92,8 @@ def transfer_auc_table(config: dict[str, Any], study: str, metrics: Paths, summa
     notes = [f"Each cell: mean ± standard deviation over {spec['repeats']} trainings with different seeds "
              f"[published: {PUBLISHED_SOURCE}; '-' where the paper has no number]. Training jets: {sizes}; "
              f"{int(frame['epochs'].iloc[0])} epochs; device: {', '.join(devices)}. A source's scratch cell is its model trained on the target from "
-             "scratch, shared by the sources of the same model."]
+             "scratch, shared by the sources of the same model. The CSV adds Rej@50% (mean over the repeats and their "
+             "bootstrap error), empty where a test set has too few background jets past the cut to quote it."]
     _write(frame, wide_rows, title, notes, csv_path, markdown_path)
     return frame
 

@@ -13,7 +13,6 @@ from typing import Any
 import jsonschema
 import yaml
 
-from jettransfer.evaluate.published import PUBLISHED_AUC
 from jettransfer.models.registry import ARCHITECTURES, PRESETS, get_architecture
 from jettransfer.physics.constituents import FOUR_VECTOR, PARTICLE_FEATURES
 from jettransfer.physics.generation import GenerationSettings
@@ -124,11 +123,6 @@ def _check_references(config: dict[str, Any], source: str) -> None:
         unknown = [f for f in model["features"] if f not in available]
         need(not unknown, f"models.{name}.features", f"{unknown} not in representation {rep!r}; it has {list(available)}")
     expand_transfer_studies(config, need)
-    for study_name, study in config["transfer_studies"].items():
-        for source, spec in study["sources"].items():
-            row = spec.get("published")
-            need(row is None or row in PUBLISHED_AUC, f"transfer_studies.{study_name}.sources.{source}.published",
-                 f"unknown row {row!r}; seed 000's rows: {sorted(PUBLISHED_AUC)}")
     need(bool(runs), "runs", "no runs: give runs or transfer_studies")
     for name, run in runs.items():
         need(run["task"] in tasks, f"runs.{name}.task", f"unknown task {run['task']!r}; tasks: {sorted(tasks)}")

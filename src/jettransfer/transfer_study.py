@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from jettransfer.evaluate.published import PUBLISHED_AUC
+
 TRANSFER_MODES = ("finetune", "frozen")
 SCRATCH = "scratch"
 REPEAT_SEED_STRIDE = 1000  # repeat k trains with seed + k * this: far from any other run's seed
@@ -92,6 +94,9 @@ def expand_transfer_studies(config: dict[str, Any], need: Callable[[bool, str, s
                      f"unknown {field} {source_spec[field]!r}; {field}s: {sorted(known)}")
             need(source_spec["task"] != spec["target"], f"{where}.sources.{source}.task",
                  "a source is trained on another task than the target")
+            row = source_spec.get("published")
+            need(row is None or row in PUBLISHED_AUC, f"{where}.sources.{source}.published",
+                 f"unknown row {row!r}; seed 000's rows: {sorted(PUBLISHED_AUC)}")
         new_runs = dict(_runs_of(config, study, spec))
         for name in new_runs:
             need(name not in config["runs"], f"{where}", f"its run {name!r} is also given under runs")

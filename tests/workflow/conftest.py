@@ -22,13 +22,18 @@ def snakemake(workdir: Path, *args: str, timeout: int = 1200, cwd: Path | None =
                           env=env if env is not None else os.environ.copy())
 
 
+def run_locally(tmp_path_factory, config: Path, name: str) -> Path:
+    """`config`'s whole DAG run on 2 cores in a new folder, which is returned."""
+    workdir = tmp_path_factory.mktemp(name)
+    result = snakemake(workdir, "--configfile", str(config), "--cores", "2")
+    assert result.returncode == 0, result.stderr[-4000:]
+    return workdir
+
+
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory):
     """The tiny study run locally on 2 cores; later tests read its outputs."""
-    workdir = tmp_path_factory.mktemp("tiny")
-    result = snakemake(workdir, "--configfile", str(TINY), "--cores", "2")
-    assert result.returncode == 0, result.stderr[-4000:]
-    return workdir
+    return run_locally(tmp_path_factory, TINY, "tiny")
 
 
 def write_top_tagging_sample(path: Path, *samples) -> None:

@@ -11,7 +11,7 @@ import pytest
 from jettransfer.config import load_config
 from jettransfer.transfer_study import find_run
 from tests.conftest import REPO
-from tests.workflow.conftest import snakemake
+from tests.workflow.conftest import run_locally, snakemake
 
 pytestmark = pytest.mark.workflow
 
@@ -22,10 +22,7 @@ ITEMS = ("auc.csv", "auc.md", "training_time.csv", "training_time.md", "claims.m
 
 @pytest.fixture(scope="module")
 def study_run(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("tiny_study")
-    result = snakemake(workdir, "--configfile", str(TINY_STUDY), "--cores", "2")
-    assert result.returncode == 0, result.stderr[-4000:]
-    return workdir
+    return run_locally(tmp_path_factory, TINY_STUDY, "tiny_study")
 
 
 def test_the_default_target_builds_all_five_items(study_run):

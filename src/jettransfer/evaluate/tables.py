@@ -14,12 +14,16 @@ from jettransfer.data.atomic import atomic_path
 
 def write_table(rows: Sequence[dict[str, Any]], csv_path: str | os.PathLike, markdown_path: str | os.PathLike,
                 title: str, formats: dict[str, str] | None = None, notes: Sequence[str] = (),
-                errors: dict[str, str] | None = None) -> pd.DataFrame:
+                errors: dict[str, str] | None = None,
+                markdown_rows: Sequence[dict[str, Any]] | None = None) -> pd.DataFrame:
+    """`markdown_rows`, when given, lay the Markdown out differently from the CSV's rows (e.g. wide,
+    as a paper prints the table, beside a long, machine-readable CSV)."""
     frame = pd.DataFrame(list(rows))
+    shown = frame if markdown_rows is None else pd.DataFrame(list(markdown_rows))
     with atomic_path(csv_path) as tmp:
         frame.to_csv(tmp, index=False)
     with atomic_path(markdown_path) as tmp:
-        tmp.write_text(markdown_table(frame, title, formats or {}, notes, errors or {}))
+        tmp.write_text(markdown_table(shown, title, formats or {}, notes, errors or {}))
     return frame
 
 

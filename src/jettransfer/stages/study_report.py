@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import os
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -15,8 +15,9 @@ import pandas as pd
 from jettransfer.evaluate.metrics import roc
 from jettransfer.evaluate.published import PUBLISHED_SOURCE, published_auc, published_ms_per_sample_epoch
 from jettransfer.data.atomic import atomic_path
-from jettransfer.evaluate.tables import markdown_table
-from jettransfer.plots.study import plot_auc_vs_size, plot_transfer_rocs, plot_validation_accuracy, spread_curve
+from jettransfer.evaluate.tables import write_table
+from jettransfer.plots.study import (Curve, plot_auc_vs_size, plot_transfer_rocs, plot_validation_accuracy,
+                                     spread_curve)
 from jettransfer.stages.evaluate import read_scores
 from jettransfer.transfer_study import MODE_NAMES, SCRATCH, all_fractions, find_run
 
@@ -85,17 +86,16 @@ def transfer_auc_table(config: dict[str, Any], study: str, metrics: Paths, summa
                                   **_rejection_at_50(run_metrics)})
                 wide[f"{MODE_NAMES[mode]} {fraction:.0%}"] = _cell(auc_mean, auc_spread, 4, published)
         wide_rows.append(wide)
-    frame = pd.DataFrame(long_rows)
-    devices = sorted({_json(summaries[r])["device"] for r in summaries})
-    sizes = ", ".join(f"{f:.0%}: {n} jets" for f, n in frame.groupby("train_fraction")["n_train"].first().items())
+    devices = sorted({_json(path)["device"] for path in summaries.values()})
+    n_train = {row["train_fraction"]: row["n_train"] for row in long_rows}
+    sizes = ", ".join(f"{f:.0%}: {n_train[f]} jets" for f in sorted(n_train))
     title = spec.get("title", study) + ": test AUC on " + config["tasks"][spec["target"]].get("label", spec["target"])
     notes = [f"Each cell: mean ± standard deviation over {spec['repeats']} trainings with different seeds "
              f"[published: {PUBLISHED_SOURCE}; '-' where the paper has no number]. Training jets: {sizes}; "
-             f"{int(frame['epochs'].iloc[0])} epochs; device: {', '.join(devices)}. A source's scratch cell is its model trained on the target from "
+             f"{long_rows[0]['epochs']} epochs; device: {', '.join(devices)}. A source's scratch cell is its model trained on the target from "
              "scratch, shared by the sources of the same model. The CSV adds Rej@50% (mean over the repeats and their "
              "bootstrap error), empty where a test set has too few background jets past the cut to quote it."]
-    _write(frame, wide_rows, title, notes, csv_path, markdown_path)
-    return frame
+    return write_table(long_rows, csv_path, markdown_path, title, notes=notes, markdown_rows=wide_rows)
 
 
 def training_time_table(config: dict[str, Any], study: str, summaries: Paths,
@@ -130,22 +130,16 @@ def training_time_table(config: dict[str, Any], study: str, summaries: Paths,
                 "x scratch speed": f"{row['speed_vs_scratch']:.2f}",
                 "total training [s]": _cell(total_mean, total_spread, 1).removesuffix(" [-]"),
                 "training jets": row["n_train"], "epochs": row["epochs"], "device": row["device"]})
-    frame = pd.DataFrame(rows)
     title = spec.get("title", study) + ": training time"
     notes = [f"Mean ± standard deviation over {spec['repeats']} trainings, on the device named; published: "
              f"{PUBLISHED_SOURCE}. 'x scratch speed' is the scratch run's ms/sample/epoch over this run's. Total "
              "training is the epochs' wall time, validation included."]
-    _write(frame, wide_rows, title, notes, csv_path, markdown_path)
-    return frame
+    return write_table(rows, csv_path, markdown_path, title, notes=notes, markdown_rows=wide_rows)
 
 
-def _write(frame: pd.DataFrame, wide_rows: list[dict[str, Any]], title: str, notes: list[str],
-           csv_path: str | os.PathLike, markdown_path: str | os.PathLike) -> None:
-    """The CSV holds the long, machine-readable rows; the Markdown the table as the paper lays it out."""
-    with atomic_path(csv_path) as tmp:
-        frame.to_csv(tmp, index=False)
-    with atomic_path(markdown_path) as tmp:
-        tmp.write_text(markdown_table(pd.DataFrame(wide_rows), title, {}, notes))
+def _panel_per_source(spec: dict[str, Any], sources: list[str], value: Callable[[str, str], Any]) -> dict[str, dict[str, Any]]:
+    """{source label: {mode: value(source, mode)}}: a figure's panels, one per source, a curve per mode."""
+    return {_source_label(spec, source): {mode: value(source, mode) for mode in _modes(spec)} for source in sources}
 
 
 def validation_accuracy_figure(config: dict[str, Any], study: str, histories: Paths,
@@ -153,14 +147,13 @@ def validation_accuracy_figure(config: dict[str, Any], study: str, histories: Pa
     """Figure 3: validation accuracy per epoch at full training size, a panel per source."""
     spec = config["transfer_studies"][study]
     fraction = _full_fraction(spec)
-    panels = {}
-    for source in spec["sources"]:
-        curves = {}
-        for mode in _modes(spec):
-            tables = [pd.read_csv(histories[r]) for r in _repeat_runs(config, study, source, mode, fraction)]
-            longest = max(tables, key=len)
-            curves[mode] = spread_curve(longest["epoch"].tolist(), [t["val_accuracy"].tolist() for t in tables])
-        panels[_source_label(spec, source)] = curves
+
+    def accuracy(source: str, mode: str) -> Curve:
+        tables = [pd.read_csv(histories[r]) for r in _repeat_runs(config, study, source, mode, fraction)]
+        longest = max(tables, key=len)
+        return spread_curve(longest["epoch"].tolist(), [t["val_accuracy"].tolist() for t in tables])
+
+    panels = _panel_per_source(spec, list(spec["sources"]), accuracy)
     plot_validation_accuracy(panels, f"{spec.get('title', study)}: validation accuracy "
                                      f"({spec['repeats']} trainings: mean, band from min to max)", png_path, pdf_path)
 
@@ -170,16 +163,15 @@ def auc_vs_size_figure(config: dict[str, Any], study: str, metrics: Paths, summa
     """Figure 4: test AUC vs training jets for the size sweep's sources (all sources if it names none)."""
     spec = config["transfer_studies"][study]
     sources = spec["size_sweep"]["sources"] or list(spec["sources"])
-    panels = {}
-    for source in sources:
+
+    def auc_by_size(source: str, mode: str) -> Curve:
         fractions = all_fractions(spec) if source in spec["size_sweep"]["sources"] else sorted(spec["train_fractions"])
-        curves = {}
-        for mode in _modes(spec):
-            per_fraction = [_repeat_runs(config, study, source, mode, f) for f in fractions]
-            sizes = [_json(summaries[runs[0]])["n_train"] for runs in per_fraction]
-            aucs = [[_json(metrics[r])["auc"] for r in runs] for runs in per_fraction]
-            curves[mode] = spread_curve(sizes, [list(row) for row in zip(*aucs)])
-        panels[_source_label(spec, source)] = curves
+        per_fraction = [_repeat_runs(config, study, source, mode, f) for f in fractions]
+        sizes = [_json(summaries[runs[0]])["n_train"] for runs in per_fraction]
+        aucs = [[_json(metrics[r])["auc"] for r in runs] for runs in per_fraction]
+        return spread_curve(sizes, [list(row) for row in zip(*aucs)])
+
+    panels = _panel_per_source(spec, sources, auc_by_size)
     plot_auc_vs_size(panels, f"{spec.get('title', study)}: AUC vs training size "
                              f"({spec['repeats']} trainings: mean, bars from min to max)", png_path, pdf_path)
 

@@ -160,6 +160,36 @@ def test_lundnet_spacing_blank_lines_and_last_newline_do_not_matter(tmp_path, so
     assert np.array_equal(ak.to_numpy(spaced.constituents["px"][0]), first[:, 0])
 
 
+def test_lundnet_lines_split_between_inflated_pieces(tmp_path, source_jets, monkeypatch):
+    from jettransfer.data.readers import gzip_pieces
+
+    table, momenta = source_jets
+    write_lundnet(tmp_path / "j.json.gz", table, momenta)
+    whole = read_dataset({"format": "lundnet_json", "path": str(tmp_path / "j.json.gz"), "label": 1})
+    monkeypatch.setattr(gzip_pieces, "PIECE_BYTES", 333)  # shorter than a line: every line is split
+    split = read_dataset({"format": "lundnet_json", "path": str(tmp_path / "j.json.gz"), "label": 1})
+    for key in ("px", "py", "pz", "energy"):
+        assert split.constituents[key].tolist() == whole.constituents[key].tolist()
+    # An error in a later piece still names its line in the file.
+    with gzip.open(tmp_path / "late.json.gz", "wt") as f:
+        f.write("[[1, 2, 3, 4], [1, 2, 3, 4]]\n" * 500 + "[[1, 2, 3, 4], [1, 2, 3]]\n")
+    with pytest.raises(InputFileError, match=r"late\.json\.gz, field 'line 501'"):
+        read_dataset({"format": "lundnet_json", "path": str(tmp_path / "late.json.gz"), "label": 1})
+
+
+def test_lundnet_numbers_beyond_the_compiled_parser(tmp_path):
+    # 25 significant digits are parsed by float() from the text; an overflow is refused by line.
+    long = "123.4567890123456789012345"
+    with gzip.open(tmp_path / "long.json.gz", "wt") as f:
+        f.write(f"[[1, 2, 3, 4], [{long}, 0.5, -7e-3, 1e2]]\n")
+    read = read_dataset({"format": "lundnet_json", "path": str(tmp_path / "long.json.gz"), "label": 1})
+    assert read.constituents["px"][0, 0] == float(long) and read.constituents["pz"][0, 0] == -7e-3
+    with gzip.open(tmp_path / "huge.json.gz", "wt") as f:
+        f.write("[[1, 2, 3, 4], [1, 2, 3, 4]]\n[[1, 2, 3, 4], [1e400, 2, 3, 4]]\n")
+    with pytest.raises(InputFileError, match=r"huge\.json\.gz, field 'line 2': expected finite numbers"):
+        read_dataset({"format": "lundnet_json", "path": str(tmp_path / "huge.json.gz"), "label": 1})
+
+
 def test_charge_follows_its_particle_when_sorting(tmp_path, source_jets):
     table, momenta = source_jets  # momenta are in increasing pT: the reader must reorder them
     charges = [ak.to_numpy(q)[::-1] for q in table.constituents["charge"]]

@@ -39,12 +39,12 @@ def table_from_flat(path: str | os.PathLike, momenta: np.ndarray, counts: np.nda
     if np.any(counts == 0):
         raise InputFileError(path, None, f"jet {int(np.flatnonzero(counts == 0)[0])} has no constituents")
     momenta = np.asarray(momenta, dtype=np.float64)
-    jet_of = np.repeat(np.arange(len(counts)), counts)
     pt = transverse_momentum(momenta[:, 0], momenta[:, 1])
     starts = offsets_from_counts(counts)[:-1]
     rising = np.diff(pt) > 1e-6 * pt[1:]  # float32 inputs: near-equal pTs may round either way
     rising[starts[1:] - 1] = False  # a new jet may start higher
     if rising.any():  # the public data sets are usually ordered already; sort only if not
+        jet_of = np.repeat(np.arange(len(counts)), counts)
         order = np.lexsort((-pt, jet_of))  # by jet, then decreasing pT
         momenta = momenta[order]
         charge = None if charge is None else np.asarray(charge)[order]

@@ -1,106 +1,158 @@
 """LundNet data (Dreyer & Qu): json.gz, one jet per line, [jet, p1, p2, ...], each [px, py, pz, E].
 
 A file holds one class; its label comes from the config. The lines hold only numbers and
-brackets, so they are not parsed as JSON: one compiled pass over the bytes counts each line's
-brackets and commas (its shape is checked from them) and rewrites the text as CSV with one
-four-vector per line, which pandas' C parser reads. Inflating uses ISA-L (`isal`) where
-installed, 2-3x zlib's speed.
+brackets, so they are not parsed as general JSON: one compiled pass over the bytes checks each
+line's grammar and converts its numbers straight to doubles (`decimal_float`, the same doubles
+as Python's `float()`). It reads the file as it is inflated, a piece at a time (`gzip_pieces`).
 """
 
 from __future__ import annotations
 
-import io
+import itertools
 import os
-import zlib
 
 import numba
 import numpy as np
-import pandas as pd
 
 from jettransfer.data.errors import InputFileError
 from jettransfer.data.jet_file import JetTable
-from jettransfer.data.ranges import offsets_from_counts
 from jettransfer.data.readers.common import table_from_flat
+from jettransfer.data.readers.decimal_float import NOT_A_NUMBER as NO_DIGITS
+from jettransfer.data.readers.decimal_float import UNDECIDED, parse_number
+from jettransfer.data.readers.gzip_pieces import inflated_pieces
 
-try:
-    from isal.igzip import decompress as gunzip
-except ImportError:  # the same bytes, more slowly
-    from gzip import decompress as gunzip
+# What the compiled pass reports, and the message each gets.
+PARSED, BAD_SHAPE, NOT_A_NUMBER, TOO_FEW_VECTORS = 0, 1, 2, 3
+PROBLEMS = {
+    BAD_SHAPE: "expected [jet, p1, p2, ...] of [px, py, pz, E]",
+    NOT_A_NUMBER: "expected numbers in [px, py, pz, E]",
+    TOO_FEW_VECTORS: "expected [jet, p1, p2, ...] with at least one particle",
+}
 
 
 def read_lundnet_json(path: str | os.PathLike, label: int, max_jets: int | None = None) -> JetTable:
     if not os.path.exists(path) or os.path.getsize(path) == 0:
         raise InputFileError(path, None, "file does not exist or is empty")
-    try:
-        with open(path, "rb") as handle:
-            data = gunzip(handle.read())
-    except (OSError, EOFError, zlib.error) as err:
-        raise InputFileError(path, None, f"not a readable json.gz file ({err}); truncated?") from err
-    text, vectors = _csv_of_four_vectors(path, data, max_jets)
-    try:
-        rows = pd.read_csv(io.BytesIO(text), header=None, names=range(4), dtype=np.float64, engine="c",
-                           skipinitialspace=True, skip_blank_lines=True).to_numpy()
-    except (ValueError, pd.errors.ParserError) as err:
-        raise InputFileError(path, None, f"expected numbers in [px, py, pz, E] ({err})") from err
-    if len(rows) != vectors.sum():
-        raise InputFileError(path, None, f"{len(rows)} four-vectors read where the brackets hold {vectors.sum()}")
-    if np.isnan(rows).any():
-        raise InputFileError(path, None, "expected numbers in [px, py, pz, E], found a null or NaN")
-    is_jet_row = np.zeros(len(rows), dtype=bool)
-    is_jet_row[offsets_from_counts(vectors)[:-1]] = True
-    return table_from_flat(path, rows[~is_jet_row], vectors - 1, np.full(len(vectors), label))
-
-
-def _csv_of_four_vectors(path: str | os.PathLike, data: bytes, max_jets: int | None) -> tuple[bytes, np.ndarray]:
-    """The first `max_jets` jets as CSV of four-vectors, and the four-vectors on each jet's line."""
-    codes = np.frombuffer(data, dtype=np.uint8)
-    n_lines = int(np.count_nonzero(codes == ord("\n"))) + 1
-    csv = np.empty_like(codes)
-    opening, closing, commas, line_ends = _scan_lines(codes, csv, n_lines)
-    jet_lines = np.flatnonzero(opening > 0)  # blank lines hold no bracket
-    if not len(jet_lines):
+    limit = np.iinfo(np.int64).max if max_jets is None else max_jets
+    values = np.empty(1 << 18, np.float64)  # the particles' px, py, pz, E, jet after jet
+    counts = np.empty(1 << 12, np.int64)  # particles per jet
+    n_values = n_jets = 0
+    line = 1
+    tail = b""  # the unfinished last line of the piece before
+    # None marks the end of the file, where the last line may lack its newline.
+    for piece in itertools.chain(inflated_pieces(path), [None]):
+        text = tail + piece if piece is not None else tail
+        end = text.rfind(b"\n") + 1 if piece is not None else len(text)
+        tail = text[end:]
+        status, line, n_jets, n_values, values, counts, undecided = _parse_lines(
+            np.frombuffer(text, np.uint8, count=end), limit, values, n_values, counts, n_jets, line)
+        if status != PARSED:
+            raise InputFileError(path, f"line {line}", PROBLEMS[status])
+        for index, start, stop, number_line in undecided:  # the rare numbers left to Python
+            values[index] = value = float(text[start:stop])
+            if not np.isfinite(value):  # only these can overflow
+                raise InputFileError(path, f"line {number_line}", f"expected finite numbers, found {value}")
+        if n_jets >= limit:
+            break
+    if n_jets == 0:
         raise InputFileError(path, None, "holds no jets")
-    jet_lines = jet_lines[:max_jets]
-    vectors = opening[jet_lines] - 1  # the jet and its particles
-    # v four-vectors: 3 commas inside each, v - 1 between them.
-    bad = (opening[jet_lines] != closing[jet_lines]) | (vectors < 2) | (commas[jet_lines] != 4 * vectors - 1)
-    if bad.any():
-        number = int(jet_lines[np.flatnonzero(bad)[0]]) + 1
-        raise InputFileError(path, f"line {number}", "expected [jet, p1, p2, ...] of [px, py, pz, E]")
-    return csv[: line_ends[jet_lines[-1]]].tobytes(), vectors
+    particles = values[:n_values].reshape(-1, 4)
+    return table_from_flat(path, particles, counts[:n_jets], np.full(n_jets, label))
 
 
 @numba.njit(cache=True)
-def _scan_lines(codes, csv, n_lines):
-    """Per line: '[', ']' and ',' counts and where it ends. Into `csv`, the same text with
-    brackets blanked and each comma that follows a ']' (between four-vectors) made a newline."""
-    opening = np.zeros(n_lines, np.int64)
-    closing = np.zeros(n_lines, np.int64)
-    commas = np.zeros(n_lines, np.int64)
-    line_ends = np.full(n_lines, len(codes), np.int64)
-    line = 0
-    after_closing = False
-    for i in range(len(codes)):
-        c = codes[i]
-        out = c
-        if c == 91:  # [
-            opening[line] += 1
-            out = 32
-            after_closing = False
-        elif c == 93:  # ]
-            closing[line] += 1
-            out = 32
-            after_closing = True
-        elif c == 44:  # ,
-            commas[line] += 1
-            if after_closing:
-                out = 10
-            after_closing = False
-        elif c == 10:  # newline
-            line_ends[line] = i
+def _skip_blanks(codes, i):
+    while i < len(codes) and (codes[i] == 32 or codes[i] == 9 or codes[i] == 13):
+        i += 1
+    return i
+
+
+@numba.njit(cache=True)
+def _grown(array, needed):
+    if needed <= len(array):
+        return array
+    larger = np.empty(max(needed, 2 * len(array)), array.dtype)
+    larger[: len(array)] = array
+    return larger
+
+
+@numba.njit(cache=True)
+def _parse_lines(codes, max_jets, values, n_values, counts, n_jets, line):
+    """Whole lines [[px, py, pz, E], ...]: each particle's doubles appended to values[n_values:]
+    and its line's particle count to counts[n_jets:] (each line's first four-vector, the jet's
+    own, is dropped: it is recomputed from the particles); `line` numbers codes' first line.
+    Returns (status, line number reached, jets, values used, values, counts, the undecided
+    numbers as rows (index in values, start, end, line) for Python to parse); values and
+    counts are grown copies where they ran out of room."""
+    n = len(codes)
+    undecided = np.empty((16, 4), np.int64)
+    n_undecided = 0
+    i = 0
+    while i < n and n_jets < max_jets:
+        i = _skip_blanks(codes, i)
+        if i < n and codes[i] == 10:  # a blank line
             line += 1
-            after_closing = False
-        elif c != 32 and c != 9 and c != 13:
-            after_closing = False
-        csv[i] = out
-    return opening, closing, commas, line_ends
+            i += 1
+            continue
+        if i >= n:
+            break
+        if codes[i] != 91:  # [
+            return BAD_SHAPE, line, n_jets, n_values, values, counts, undecided
+        i += 1
+        vectors = 0
+        while True:
+            i = _skip_blanks(codes, i)
+            if i >= n or codes[i] != 91:
+                return BAD_SHAPE, line, n_jets, n_values, values, counts, undecided
+            i += 1
+            if vectors > 0 and n_values + 4 > len(values):
+                values = _grown(values, n_values + 4)
+            for k in range(4):
+                i = _skip_blanks(codes, i)
+                start = i
+                value, i, status = parse_number(codes, i)
+                if status == NO_DIGITS:
+                    if i < n and (codes[i] == 93 or codes[i] == 44):  # ] or , : a vector too short
+                        return BAD_SHAPE, line, n_jets, n_values, values, counts, undecided
+                    return NOT_A_NUMBER, line, n_jets, n_values, values, counts, undecided
+                if vectors > 0:  # a particle (the jet's own four-vector is not kept)
+                    values[n_values + k] = value
+                    if status == UNDECIDED:
+                        if n_undecided == len(undecided):
+                            larger = np.empty((2 * n_undecided, 4), np.int64)
+                            larger[:n_undecided] = undecided
+                            undecided = larger
+                        undecided[n_undecided, 0] = n_values + k
+                        undecided[n_undecided, 1] = start
+                        undecided[n_undecided, 2] = i
+                        undecided[n_undecided, 3] = line
+                        n_undecided += 1
+                expected = 93 if k == 3 else 44  # ] after E, , between
+                if i >= n or codes[i] != expected:
+                    i = _skip_blanks(codes, i)
+                    if i >= n or codes[i] != expected:
+                        return BAD_SHAPE, line, n_jets, n_values, values, counts, undecided
+                i += 1
+            if vectors > 0:
+                n_values += 4
+            vectors += 1
+            i = _skip_blanks(codes, i)
+            if i < n and codes[i] == 44:
+                i += 1
+            elif i < n and codes[i] == 93:
+                i += 1
+                break
+            else:
+                return BAD_SHAPE, line, n_jets, n_values, values, counts, undecided
+        i = _skip_blanks(codes, i)
+        if i < n:
+            if codes[i] != 10:
+                return BAD_SHAPE, line, n_jets, n_values, values, counts, undecided
+            i += 1
+        if vectors < 2:
+            return TOO_FEW_VECTORS, line, n_jets, n_values, values, counts, undecided
+        counts = _grown(counts, n_jets + 1)
+        counts[n_jets] = vectors - 1
+        n_jets += 1
+        line += 1
+    return PARSED, line, n_jets, n_values, values, counts, undecided[:n_undecided]

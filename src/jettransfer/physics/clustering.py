@@ -33,7 +33,10 @@ def cluster_jets(record: EventRecord, process: Process, selection: JetSelection,
     jx, jy, jz, je = (ak.to_numpy(ak.flatten(jets[k])) for k in ("px", "py", "pz", "E"))
     pt, y, phi = transverse_momentum(jx, jy), rapidity(jx, jy, jz, je), azimuth(jx, jy)
     offsets = offsets_from_counts(counts)
-    truth = {k: record.truth[k] for k in ("px", "py", "pz", "energy", "mother")}
+    # Each event's truth as Python lists, sliced from flat ones: per-event awkward indexing
+    # would cost more than the clustering.
+    truth = {k: ak.to_numpy(ak.flatten(record.truth[k])).tolist() for k in ("px", "py", "pz", "energy", "mother")}
+    truth_offsets = offsets_from_counts(ak.to_numpy(ak.num(record.truth["px"])))
 
     chosen_event, chosen_jet, chosen_truth = [], [], []
     for event in range(len(counts)):
@@ -42,7 +45,8 @@ def cluster_jets(record: EventRecord, process: Process, selection: JetSelection,
         if len(picked) == 0:
             continue
         if process.signal_pdg is not None:
-            event_truth = [ak.to_numpy(truth[k][event]) for k in ("px", "py", "pz", "energy", "mother")]
+            first, last = truth_offsets[event], truth_offsets[event + 1]
+            event_truth = [truth[k][first:last] for k in ("px", "py", "pz", "energy", "mother")]
             matched = truth_match(y[lo + picked], phi[lo + picked], *event_truth, radius=selection.match_radius)
             picked, matched = picked[matched >= 0], matched[matched >= 0]
         else:

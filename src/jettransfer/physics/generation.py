@@ -98,7 +98,8 @@ def generate_events(
         max_jets_per_event=selection.max_jets_per_event,
     )
 
-    particles: dict[str, list] = {k: [] for k in PARTICLE_FIELDS}
+    particles: dict[str, list] = {k: [] for k in PARTICLE_FIELDS}  # flat, event after event
+    particle_counts: list[int] = []
     truth: dict[str, list] = {k: [] for k in TRUTH_FIELDS}
     event_numbers: list[int] = []
     n_selected = n_tried = failures = 0
@@ -122,24 +123,27 @@ def generate_events(
         n_found = slow_jet.sizeJet()
         if n_found == 0:
             continue
-        pt = np.array([slow_jet.pT(i) for i in range(n_found)])
-        y = np.array([slow_jet.y(i) for i in range(n_found)])
-        candidates = leading_in_window(pt, y, candidate_cut)
-        if len(candidates) == 0:
-            continue
-        event_truth = _truth_partons(pythia, process)
+        pt = [slow_jet.pT(i) for i in range(n_found)]
+        y = [slow_jet.y(i) for i in range(n_found)]
+        # An event without a selected jet is dropped before anything more is asked of Pythia.
         selected = leading_in_window(pt, y, selection)
-        if process.signal_pdg is not None and len(selected):
-            phi = np.array([slow_jet.phi(i) for i in selected])
-            matched = truth_match(
-                y[selected], phi, *(np.asarray(event_truth[k]) for k in ("px", "py", "pz", "energy", "mother")),
-                radius=selection.match_radius,
-            )
-            selected = selected[matched >= 0]
         if len(selected) == 0:
             continue
+        if process.signal_pdg is not None:
+            event_truth = _truth_partons(pythia, process)
+            matched = truth_match(
+                [y[i] for i in selected], [slow_jet.phi(int(i)) for i in selected],
+                *(event_truth[k] for k in ("px", "py", "pz", "energy", "mother")), radius=selection.match_radius,
+            )
+            selected = selected[matched >= 0]
+            if len(selected) == 0:
+                continue
+        else:
+            event_truth = _NO_TRUTH
+        candidates = leading_in_window(pt, y, candidate_cut)
         indices = [i for c in candidates for i in slow_jet.constituents(int(c))]
         _append_particles(particles, event, indices, charge_of)
+        particle_counts.append(len(indices))
         for k in TRUTH_FIELDS:
             truth[k].append(event_truth[k])
         event_numbers.append(n_tried - 1)
@@ -155,7 +159,8 @@ def generate_events(
              n_selected / elapsed)
     return EventRecord(
         event_number=np.asarray(event_numbers, dtype=np.int64),
-        particles={k: _jagged(v, PARTICLE_FIELDS[k]) for k, v in particles.items()},
+        particles={k: ak.unflatten(np.asarray(v, dtype=PARTICLE_FIELDS[k]), np.asarray(particle_counts, dtype=np.int64))
+                   for k, v in particles.items()},
         truth={k: _jagged(v, TRUTH_FIELDS[k]) for k, v in truth.items()},
         provenance={
             "process": process.name, "seed": seed, "events_tried": n_tried, "jets_selected": n_selected,
@@ -177,14 +182,13 @@ class _ChargeTable(dict):
 
 
 def _append_particles(particles: dict[str, list], event, indices: list[int], charge_of: _ChargeTable) -> None:
-    px, py, pz, energy, pid, charge = [], [], [], [], [], []
+    """Append the four-momenta, ids and charges of event[indices] to the flat lists in `particles`."""
+    px, py, pz, energy, pid, charge = (particles[k].append for k in ("px", "py", "pz", "energy", "pid", "charge"))
     for i in indices:
         p = event[i]
-        px.append(p.px()); py.append(p.py()); pz.append(p.pz()); energy.append(p.e())
+        px(p.px()); py(p.py()); pz(p.pz()); energy(p.e())
         species = p.id()
-        pid.append(species); charge.append(charge_of[species])
-    for key, values in zip(("px", "py", "pz", "energy", "pid", "charge"), (px, py, pz, energy, pid, charge)):
-        particles[key].append(values)
+        pid(species); charge(charge_of[species])
 
 
 def _truth_partons(pythia, process: Process) -> dict[str, list]:
@@ -215,6 +219,7 @@ def _truth_partons(pythia, process: Process) -> dict[str, list]:
     return out
 
 
+_NO_TRUTH: dict[str, list] = {k: [] for k in TRUTH_FIELDS}
 _CHARGED_LEPTONS = (11, 13, 15)
 _NEUTRINOS = (12, 14, 16)
 _INTERMEDIATE_BOSONS = (23, 24)

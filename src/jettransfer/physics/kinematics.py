@@ -1,6 +1,10 @@
-"""Four-vector kinematics on numpy arrays (E-scheme, rapidity-azimuth plane)."""
+"""Four-vector kinematics on numpy arrays (E-scheme, rapidity-azimuth plane), and the same
+formulas for one four-vector at a time in plain Python (`one_*`), for per-event code, where
+numpy's cost per call would outweigh the arithmetic on a handful of jets."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -43,6 +47,25 @@ def delta_phi(phi_a: ArrayLike, phi_b: ArrayLike) -> np.ndarray:
 
 def delta_r(y_a: ArrayLike, phi_a: ArrayLike, y_b: ArrayLike, phi_b: ArrayLike) -> np.ndarray:
     return np.hypot(np.asarray(y_b) - np.asarray(y_a), delta_phi(phi_a, phi_b))
+
+
+def one_rapidity(px: float, py: float, pz: float, energy: float) -> float:
+    """rapidity() of one four-vector."""
+    pt2 = px * px + py * py
+    mt2 = pt2 + max(energy * energy - pz * pz - pt2, 0.0)
+    y = 0.5 * math.log((energy + abs(pz)) ** 2 / max(mt2, 1e-300))
+    return y if pz >= 0 else -y
+
+
+def one_azimuth(px: float, py: float) -> float:
+    """azimuth() of one four-vector."""
+    phi = math.atan2(py, px)
+    return phi + 2 * math.pi if phi < 0 else phi
+
+
+def one_delta_r(y_a: float, phi_a: float, y_b: float, phi_b: float) -> float:
+    """delta_r() of one pair."""
+    return math.hypot(y_b - y_a, (phi_b - phi_a + math.pi) % (2 * math.pi) - math.pi)
 
 
 def pt_y_phi_m(momenta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

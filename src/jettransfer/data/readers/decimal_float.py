@@ -60,7 +60,6 @@ EXACT_POWERS_OF_TEN = np.array([10.0**k for k in range(23)])  # 10**22 is the la
 INTEGER_POWERS_OF_TEN = np.array([10**k for k in range(9)], dtype=np.uint64)
 
 _U1 = np.uint64(1)
-_U9 = np.uint64(9)
 _U32 = np.uint64(32)
 _U52 = np.uint64(52)
 _U63 = np.uint64(63)

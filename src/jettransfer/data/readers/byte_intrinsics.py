@@ -1,5 +1,6 @@
 """Machine operations numba has no spelling for, used by the compiled text parsers: an 8-byte
-load from any offset of a byte array, a uint64's bits read as a double, a trailing-zero count."""
+load from any offset of a byte array, a uint64's bits read as a double, trailing- and
+leading-zero counts, and the upper half of a 64 x 64-bit product."""
 
 from __future__ import annotations
 

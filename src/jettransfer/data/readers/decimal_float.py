@@ -159,6 +159,15 @@ def _eight_digits_value(x):
 
 
 @numba.njit(cache=True)
+def _digits_one_by_one(codes, i, w):
+    """Append the digits at codes[i:] to w, a byte at a time: (w, end)."""
+    while i < len(codes) and _is_digit(codes[i]):
+        w = w * np.uint64(10) + np.uint64(codes[i] - 48)
+        i += 1
+    return w, i
+
+
+@numba.njit(cache=True)
 def _digit_run(codes, i, w):
     """Append the digits at codes[i:] to w (modulo 2**64): (w, end). Eight bytes at a time: a
     block's leading digits are moved to its top and the bytes below them made '0'."""
@@ -174,10 +183,7 @@ def _digit_run(codes, i, w):
         i += count
         if count < 8:
             return w, i
-    while i < n and _is_digit(codes[i]):  # the buffer's last bytes
-        w = w * np.uint64(10) + np.uint64(codes[i] - 48)
-        i += 1
-    return w, i
+    return _digits_one_by_one(codes, i, w)  # the buffer's last bytes
 
 
 @numba.njit(cache=True)
@@ -216,10 +222,7 @@ def parse_number(codes, i):
     negative = i < n and codes[i] == 45  # -
     i += np.int64(negative)  # without a branch: signs come in no predictable order
     start = i
-    w = np.uint64(0)
-    while i < n and _is_digit(codes[i]):  # integer parts are short: byte by byte
-        w = w * np.uint64(10) + np.uint64(codes[i] - 48)
-        i += 1
+    w, i = _digits_one_by_one(codes, i, np.uint64(0))  # integer parts are short
     digits = i - start
     q = 0
     if i < n and codes[i] == 46:  # .

@@ -48,7 +48,7 @@ def read_lundnet_json(path: str | os.PathLike, label: int, max_jets: int | None 
             np.frombuffer(text, np.uint8, count=end), limit, values, n_values, counts, n_jets, line)
         if status != PARSED:
             raise InputFileError(path, f"line {line}", PROBLEMS[status])
-        for index, start, stop, number_line in undecided:  # the rare numbers left to Python
+        for index, start, stop, number_line in undecided.reshape(-1, 4):  # the rare numbers left to Python
             values[index] = value = float(text[start:stop])
             if not np.isfinite(value):  # only these can overflow
                 raise InputFileError(path, f"line {number_line}", f"expected finite numbers, found {value}")
@@ -82,10 +82,10 @@ def _parse_lines(codes, max_jets, values, n_values, counts, n_jets, line):
     and its line's particle count to counts[n_jets:] (each line's first four-vector, the jet's
     own, is dropped: it is recomputed from the particles); `line` numbers codes' first line.
     Returns (status, line number reached, jets, values used, values, counts, the undecided
-    numbers as rows (index in values, start, end, line) for Python to parse); values and
+    numbers as flat rows of (index in values, start, end, line) for Python to parse); values and
     counts are grown copies where they ran out of room."""
     n = len(codes)
-    undecided = np.empty((16, 4), np.int64)
+    undecided = np.empty(64, np.int64)  # flat rows of 4
     n_undecided = 0
     i = 0
     while i < n and n_jets < max_jets:
@@ -105,7 +105,7 @@ def _parse_lines(codes, max_jets, values, n_values, counts, n_jets, line):
             if i >= n or codes[i] != 91:
                 return BAD_SHAPE, line, n_jets, n_values, values, counts, undecided
             i += 1
-            if vectors > 0 and n_values + 4 > len(values):
+            if vectors > 0 and n_values + 4 > len(values):  # checked here: this runs for every vector
                 values = _grown(values, n_values + 4)
             for k in range(4):
                 i = _skip_blanks(codes, i)
@@ -118,15 +118,12 @@ def _parse_lines(codes, max_jets, values, n_values, counts, n_jets, line):
                 if vectors > 0:  # a particle (the jet's own four-vector is not kept)
                     values[n_values + k] = value
                     if status == UNDECIDED:
-                        if n_undecided == len(undecided):
-                            larger = np.empty((2 * n_undecided, 4), np.int64)
-                            larger[:n_undecided] = undecided
-                            undecided = larger
-                        undecided[n_undecided, 0] = n_values + k
-                        undecided[n_undecided, 1] = start
-                        undecided[n_undecided, 2] = i
-                        undecided[n_undecided, 3] = line
-                        n_undecided += 1
+                        undecided = _grown(undecided, n_undecided + 4)
+                        undecided[n_undecided] = n_values + k
+                        undecided[n_undecided + 1] = start
+                        undecided[n_undecided + 2] = i
+                        undecided[n_undecided + 3] = line
+                        n_undecided += 4
                 expected = 93 if k == 3 else 44  # ] after E, , between
                 if i >= n or codes[i] != expected:
                     i = _skip_blanks(codes, i)

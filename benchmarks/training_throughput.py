@@ -1,8 +1,9 @@
 """Training throughput of a tagger, scratch vs frozen, through each available graph backend.
 
 Prints samples/s (batching and data loading included) and ms per sample per epoch, the unit of
-seed 000's Table 1, for every backend and mode, then the ratios, all measured in one run:
-native/DGL throughput (run it in the DGL environment to get both) and frozen/scratch time.
+seed 000's Table 1, for every backend, precision and mode, then the ratios, all measured in one
+run: native/DGL throughput (run it in the DGL environment to get both) and frozen/scratch time.
+Precisions: float32, and bf16 mixed precision where the device computes bf16 natively.
 Modes: scratch; frozen (backbone outputs computed once, in the first epoch, when they fit in
 memory); frozen_recompute (the frozen backbone run every epoch, as at the paper's scale).
 
@@ -25,6 +26,7 @@ from jettransfer.train.batches import jet_batches
 from jettransfer.train.device import device_name, job_device
 from jettransfer.train.engine import train_tagger
 from jettransfer.train.modes import freeze_backbone
+from jettransfer.train.precision import autocast_dtype
 from jettransfer.train.settings import TrainingSettings
 
 
@@ -58,7 +60,8 @@ def available_backends() -> list[str]:
         return ["native"]
 
 
-def time_training(jets, preset: str, backend: str, mode: str, batch_size: int, epochs: int, device) -> float:
+def time_training(jets, preset: str, backend: str, precision: str, mode: str, batch_size: int, epochs: int,
+                  device) -> float:
     """ms per sample per epoch, data loading included, for one backend and mode."""
     features = get_preset(preset).features
     torch.manual_seed(0)
@@ -66,7 +69,8 @@ def time_training(jets, preset: str, backend: str, mode: str, batch_size: int, e
     if mode.startswith("frozen"):
         freeze_backbone(model)
     settings = TrainingSettings(epochs=epochs, batch_size=batch_size, lr_milestones=(),
-                                frozen_feature_cache_mb=0.0 if mode == "frozen_recompute" else 1e9)
+                                frozen_feature_cache_mb=0.0 if mode == "frozen_recompute" else 1e9,
+                                mixed_precision=precision == "bf16")
     loader = jet_batches(jets, features, batch_size, shuffle=True, backend=backend)
     validation = jet_batches(jets.take(np.arange(batch_size)), features, batch_size, backend=backend)
     # The DGL loader builds its per-jet graphs once, in its constructor, as the original code did;
@@ -85,6 +89,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     parser.add_argument("--backends", default=",".join(available_backends()))
     parser.add_argument("--modes", default="scratch,frozen,frozen_recompute")
+    parser.add_argument("--precisions", default="float32,bf16", help="bf16 is skipped where it is not native")
     args = parser.parse_args()
 
     with job_device(args.threads) as device:
@@ -98,19 +103,34 @@ def run_benchmark(args: argparse.Namespace, device: torch.device) -> None:
     jets = (synthetic_lund_graphs if lund else synthetic_clouds)(args.jets, mean_nodes, preset.features)
     print(f"{args.model}, device {device_name(device)}, torch {torch.__version__}; {args.jets} jets x {args.epochs} "
           f"epochs, batch {args.batch_size}, {len(jets.node_features) / args.jets:.1f} nodes per jet")
-    times: dict[tuple[str, str], float] = {}
-    for backend in args.backends.split(","):
-        for mode in args.modes.split(","):
-            ms = times[backend, mode] = time_training(jets, args.model, backend, mode, args.batch_size, args.epochs, device)
-            print(f"{backend:7s} {mode:8s} {ms:8.3f} ms/sample/epoch  {1e3 / ms:8.0f} samples/s", flush=True)
-    for mode in args.modes.split(","):
-        if ("dgl", mode) in times:
-            print(f"{mode}: native throughput / DGL throughput = {times['dgl', mode] / times['native', mode]:.2f}")
-    for backend in args.backends.split(","):
-        for frozen in ("frozen", "frozen_recompute"):
-            if (backend, frozen) in times and (backend, "scratch") in times:
-                print(f"{backend}: {frozen} / scratch time per epoch = "
-                      f"{times[backend, frozen] / times[backend, 'scratch']:.2f}")
+    precisions = [p for p in args.precisions.split(",") if p == "float32" or autocast_dtype(device, True) is not None]
+    if len(precisions) < len(args.precisions.split(",")):
+        print(f"bf16 skipped: {device_name(device)} has no native bf16")
+    backends, modes = args.backends.split(","), args.modes.split(",")
+    times: dict[tuple[str, str, str], float] = {}
+    for backend in backends:
+        for precision in precisions:
+            for mode in modes:
+                ms = times[backend, precision, mode] = time_training(jets, args.model, backend, precision, mode,
+                                                                     args.batch_size, args.epochs, device)
+                print(f"{backend:7s} {precision:8s} {mode:17s} {ms:8.3f} ms/sample/epoch  {1e3 / ms:8.0f} samples/s",
+                      flush=True)
+    for precision in precisions:
+        for mode in modes:
+            if ("dgl", precision, mode) in times:
+                print(f"{mode} {precision}: native throughput / DGL throughput = "
+                      f"{times['dgl', precision, mode] / times['native', precision, mode]:.2f}")
+    for mode in modes:
+        if "bf16" in precisions and ("dgl", "float32", mode) in times:
+            # DGL as its documentation and the original LundNet code use it: float32.
+            print(f"{mode}: native bf16 throughput / DGL float32 throughput = "
+                  f"{times['dgl', 'float32', mode] / times['native', 'bf16', mode]:.2f}")
+    for backend in backends:
+        for precision in precisions:
+            for frozen in ("frozen", "frozen_recompute"):
+                if (backend, precision, frozen) in times and (backend, precision, "scratch") in times:
+                    print(f"{backend} {precision}: {frozen} / scratch time per epoch = "
+                          f"{times[backend, precision, frozen] / times[backend, precision, 'scratch']:.2f}")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from jettransfer.models.dgl_backend import DGLGraphBatches  # noqa: E402
 from jettransfer.models.graph import GraphBatch  # noqa: E402
 from jettransfer.models.registry import build_preset, get_preset  # noqa: E402
 from jettransfer.train.engine import predict_scores, train_tagger  # noqa: E402
+from jettransfer.train.precision import autocast_context, cpu_computes_bf16  # noqa: E402
 from jettransfer.train.settings import TrainingSettings  # noqa: E402
 from tests.toy_jets import random_clouds, random_graphs  # noqa: E402
 
@@ -76,3 +77,18 @@ def test_a_short_training_through_dgl_matches_the_native_one():
                      "scratch", torch.device("cpu"))
         scores.append(predict_scores(model, loader(validation, features, 64), torch.device("cpu"))[0])
     np.testing.assert_allclose(scores[1], scores[0], rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.skipif(not cpu_computes_bf16(), reason="this CPU has no native bf16")
+@pytest.mark.parametrize("preset", ["LundNet5", "ParticleNet-Lite"])
+def test_dgl_backend_runs_in_bf16_mixed_precision(preset):
+    """DGL's CPU reductions have no bf16 kernels: the backend hands them float32 values."""
+    torch.manual_seed(0)
+    model = build_preset(preset).train()
+    model.head["dense"][2].p = 0.0
+    _, through_dgl = both_backends(preset)
+    exact = model(through_dgl)
+    with autocast_context(torch.device("cpu"), True):
+        mixed = model(through_dgl)
+    assert mixed.dtype == torch.bfloat16
+    torch.testing.assert_close(mixed.float(), exact, rtol=0.1, atol=0.1 * exact.abs().max().item())

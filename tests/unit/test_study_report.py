@@ -39,7 +39,8 @@ def results(study, tmp_path_factory):
                     "rejection_at_50_error": 5.0 + run.repeat if run.mode == "frozen" else None}),
                 ("summaries", f"{run.name}.summary.json", {
                     "n_train": n_train, "epochs": 3, "ms_per_sample_epoch": MODE_MS[run.mode] + run.repeat,
-                    "total_train_seconds": 10.0 * (run.repeat + 1), "device": "CPU (1 threads)"})):
+                    "total_train_seconds": 10.0 * (run.repeat + 1), "device": "CPU (1 threads)",
+                    "mixed_precision": run.mode != "frozen"})):
             (root / name).write_text(json.dumps(content))
             paths[kind][run.name] = root / name
         history = root / f"{run.name}.history.csv"
@@ -80,6 +81,8 @@ def test_training_time_table_lists_a_shared_scratch_run_once(study, results):
     assert frozen["speed_vs_scratch"] == pytest.approx(3.5 / 1.5)
     assert frozen["published_ms_per_sample_epoch"] == 0.15 and frozen["total_seconds"] == pytest.approx(15.0)
     assert "| lundnet5 | frozen | LundNet5, top 2 TeV | 1.500 ± 0.707 [0.150] | 2.33 |" in (root / "time.md").read_text()
+    assert list(frame["device"]) == ["CPU (1 threads), bf16 mixed precision"] * 2 + ["CPU (1 threads)"] + [
+        "CPU (1 threads), bf16 mixed precision", "CPU (1 threads)"]
 
 
 def test_figures_are_written_as_png_and_pdf(study, results):

@@ -61,7 +61,7 @@ class DGLJetBatch:
 
     def mean_over_graph(self, node_values: torch.Tensor) -> torch.Tensor:
         with self.graph.local_scope():
-            self.graph.ndata["pooled"] = node_values
+            self.graph.ndata["pooled"] = _summable(node_values)
             return dgl.mean_nodes(self.graph, "pooled")
 
     def knn_edges(self, points: torch.Tensor, k: int) -> "dgl.DGLGraph":
@@ -76,9 +76,15 @@ def dgl_edge_conv(block: Any, x: torch.Tensor, graph: "dgl.DGLGraph") -> torch.T
     with graph.local_scope():
         graph.ndata["h"] = x
         graph.apply_edges(lambda edges: {"e": torch.cat([edges.dst["h"], edges.src["h"] - edges.dst["h"]], dim=1)})
-        graph.edata["m"] = block.edge_mlp_tail(block.linears[0](graph.edata["e"]))
+        graph.edata["m"] = _summable(block.edge_mlp_tail(block.linears[0](graph.edata["e"])))
         graph.update_all(fn.copy_e("m", "m"), fn.mean("m", "aggregated"))
         return block.combine(x, graph.ndata["aggregated"])
+
+
+def _summable(values: torch.Tensor) -> torch.Tensor:
+    """`values` in float32 at least: DGL's CPU reductions have no bf16 kernels, and the native
+    engine sums in float32 too (models/graph.py)."""
+    return values.to(torch.promote_types(values.dtype, torch.float32))
 
 
 def jet_graphs(jets: PackedJets, features: Sequence[str]) -> list["dgl.DGLGraph"]:

@@ -62,9 +62,11 @@ def mean_over_incoming(messages: torch.Tensor, edges: Edges) -> torch.Tensor:
 
 
 def mean_over_graph(node_values: torch.Tensor, graph_index: torch.Tensor, graph_size: torch.Tensor) -> torch.Tensor:
-    """Per graph, the mean over its nodes (global average pooling; padding never enters)."""
-    out = torch.zeros(graph_size.shape[0], node_values.shape[1], dtype=node_values.dtype, device=node_values.device)
-    return out.index_add_(0, graph_index, node_values).div_(graph_size[:, None].to(node_values.dtype))
+    """Per graph, the mean over its nodes (global average pooling; padding never enters), summed
+    in float32 at least."""
+    dtype = torch.promote_types(node_values.dtype, torch.float32)
+    out = torch.zeros(graph_size.shape[0], node_values.shape[1], dtype=dtype, device=node_values.device)
+    return out.index_add_(0, graph_index, node_values.to(dtype)).div_(graph_size[:, None].to(dtype))
 
 
 @torch.no_grad()
@@ -100,4 +102,4 @@ def knn_edges(points: torch.Tensor, graph_index: torch.Tensor, nodes_per_graph: 
     keep = torch.isfinite(node_distance)
     dst = torch.arange(n_nodes, device=device)[:, None].expand(-1, k_used)[keep]
     src = (nearest[graph_index, position] + starts[graph_index][:, None])[keep]
-    return Edges.between(src, dst, n_nodes, points.dtype)
+    return Edges.between(src, dst, n_nodes, torch.promote_types(points.dtype, torch.float32))

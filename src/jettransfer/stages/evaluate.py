@@ -27,7 +27,7 @@ def evaluate_run(config: dict[str, Any], run: str, checkpoint: str | os.PathLike
     settings = training_settings(config, run, threads)
     batches = jet_batches(read_packed(test_path), spec["features"], batch_size=1024, backend=settings.graph_backend)
     with job_device(threads, gpus) as device:
-        scores, labels = predict_scores(model, batches, device, settings.mixed_precision)
+        scores, labels = predict_scores(model, batches, device)
     write_npz(scores_output, {"scores": scores, "labels": labels})
     metrics = {"run": run, **tagger_metrics(labels, scores)}
     with atomic_path(metrics_output) as tmp:

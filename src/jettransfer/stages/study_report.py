@@ -86,7 +86,7 @@ def transfer_auc_table(config: dict[str, Any], study: str, metrics: Paths, summa
                                   **_rejection_at_50(run_metrics)})
                 wide[f"{MODE_NAMES[mode]} {fraction:.0%}"] = _cell(auc_mean, auc_spread, 4, published)
         wide_rows.append(wide)
-    devices = sorted({_json(path)["device"] for path in summaries.values()})
+    devices = sorted({_device_label(_json(path)) for path in summaries.values()})
     n_train = {row["train_fraction"]: row["n_train"] for row in long_rows}
     sizes = ", ".join(f"{f:.0%}: {n_train[f]} jets" for f in sorted(n_train))
     title = spec.get("title", study) + ": test AUC on " + config["tasks"][spec["target"]].get("label", spec["target"])
@@ -96,6 +96,11 @@ def transfer_auc_table(config: dict[str, Any], study: str, metrics: Paths, summa
              "scratch, shared by the sources of the same model. The CSV adds Rej@50% (mean over the repeats and their "
              "bootstrap error), empty where a test set has too few background jets past the cut to quote it."]
     return write_table(long_rows, csv_path, markdown_path, title, notes=notes, markdown_rows=wide_rows)
+
+
+def _device_label(summary: dict[str, Any]) -> str:
+    """The device a run trained on, and bf16 where its matrix products ran in it."""
+    return summary["device"] + (", bf16 mixed precision" if summary.get("mixed_precision") else "")
 
 
 def training_time_table(config: dict[str, Any], study: str, summaries: Paths,
@@ -121,7 +126,7 @@ def training_time_table(config: dict[str, Any], study: str, summaries: Paths,
                    "ms_per_sample_epoch": ms_mean, "ms_per_sample_epoch_std": ms_spread,
                    "speed_vs_scratch": scratch_ms / ms_mean, "total_seconds": total_mean, "total_seconds_std": total_spread,
                    "published_ms_per_sample_epoch": published, "n_train": summary[0]["n_train"],
-                   "epochs": summary[0]["epochs"], "device": summary[0]["device"], "repeats": len(runs)}
+                   "epochs": summary[0]["epochs"], "device": _device_label(summary[0]), "repeats": len(runs)}
             rows.append(row)
             wide_rows.append({
                 "model": row["model"], "mode": MODE_NAMES[mode],

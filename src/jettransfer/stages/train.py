@@ -20,6 +20,7 @@ from jettransfer.train.checkpoint import save_checkpoint
 from jettransfer.train.device import device_name, job_device
 from jettransfer.train.engine import train_tagger
 from jettransfer.train.modes import prepare_model
+from jettransfer.train.precision import autocast_dtype
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ def train_run(config: dict[str, Any], run: str, train_path: str | os.PathLike, v
                 "ms_per_sample_epoch": result.ms_per_sample_epoch, "peak_memory_mb": result.peak_memory_mb,
                 "device": device_name(device), "total_train_seconds": sum(r.seconds for r in result.history),
                 "resumed_from_epoch": result.resumed_from_epoch, "graph_backend": settings.graph_backend,
-                "mixed_precision": settings.mixed_precision and device.type == "cuda",
+                "mixed_precision": autocast_dtype(device, settings.mixed_precision) is not None,
             }, indent=2))
 
 

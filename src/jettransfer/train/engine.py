@@ -8,7 +8,6 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable
-from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
@@ -18,6 +17,7 @@ from torch import nn
 
 from jettransfer.train.frozen_features import can_cache_frozen_features, with_frozen_features
 from jettransfer.train.modes import set_train_mode
+from jettransfer.train.precision import autocast_context, describe_precision
 from jettransfer.train.progress import EpochProgress
 from jettransfer.train.resume import ResumeState, load_resume_state, save_resume_state
 from jettransfer.train.settings import TrainingSettings
@@ -65,13 +65,6 @@ def initial_learning_rate(settings: TrainingSettings, mode: str) -> float:
     return settings.learning_rate / settings.finetune_lr_divisor if mode == "finetune" else settings.learning_rate
 
 
-def autocast_context(device: torch.device, mixed_precision: bool):
-    """bf16 autocast on CUDA when asked for; full precision everywhere else."""
-    if mixed_precision and device.type == "cuda":
-        return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
-    return nullcontext()
-
-
 def train_tagger(
     model: nn.Module,
     train: Batches,
@@ -107,6 +100,7 @@ def train_tagger(
                 torch.cuda.set_rng_state(state.cuda_rng_state, device)
             log.info("resuming after epoch %d of %d from %s", len(state.history), settings.epochs, resume_path)
     resumed_from = len(state.history)
+    log.info("matrix products in %s", describe_precision(device, settings.mixed_precision))
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
     progress = EpochProgress(settings.epochs, len(train))
@@ -115,7 +109,7 @@ def train_tagger(
         start = time.perf_counter()
         if cache_frozen:
             # Counted in the first epoch's time: the cost is paid, once.
-            train, cache_frozen = with_frozen_features(model, train, device), False
+            train, cache_frozen = with_frozen_features(model, train, device, settings.mixed_precision), False
         train.set_epoch(epoch)
         set_train_mode(model)
         total_loss = torch.zeros((), device=device)
@@ -169,14 +163,15 @@ def train_tagger(
 
 
 @torch.no_grad()
-def predict_scores(model: nn.Module, batches: Iterable, device: torch.device,
-                   mixed_precision: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """Signal probability and true label of every jet, in file order."""
+def predict_scores(model: nn.Module, batches: Iterable, device: torch.device) -> tuple[np.ndarray, np.ndarray]:
+    """Signal probability and true label of every jet, in file order.
+
+    Always in float32, also for a model trained in mixed precision: bf16 logits (8 bits of
+    mantissa) would give many jets the same score and coarsen the ROC curve."""
     model.to(device).eval()
     scores, labels = [], []
     for batch, y in batches:
-        with autocast_context(device, mixed_precision):
-            logits = model(batch.to(device))
+        logits = model(batch.to(device))
         scores.append(torch.softmax(logits.float(), dim=1)[:, 1].cpu())
         labels.append(y)
     return torch.cat(scores).numpy().astype(np.float64), torch.cat(labels).numpy()

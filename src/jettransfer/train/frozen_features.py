@@ -15,6 +15,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from jettransfer.train.precision import autocast_context
+
 log = logging.getLogger(__name__)
 
 
@@ -28,11 +30,13 @@ def can_cache_frozen_features(model: nn.Module, train: Any, budget_mb: float) ->
 
 
 @torch.no_grad()
-def with_frozen_features(model: nn.Module, train: Any, device: torch.device) -> Any:
-    """`train`, its node features replaced by the frozen backbone's output for every node."""
+def with_frozen_features(model: nn.Module, train: Any, device: torch.device, mixed_precision: bool = False) -> Any:
+    """`train`, its node features replaced by the frozen backbone's output for every node,
+    computed in the precision training would run the backbone in."""
     was_training = model.training
     model.eval()
-    parts = [model.backbone_features(batch.to(device)).float().cpu() for batch, _ in train.in_file_order()]
+    with autocast_context(device, mixed_precision):
+        parts = [model.backbone_features(batch.to(device)).float().cpu() for batch, _ in train.in_file_order()]
     model.train(was_training)
     features = torch.cat(parts).numpy() if parts else np.zeros((0, model.backbone_width), np.float32)
     log.info("frozen backbone: per-node features of %d jets computed once (%.0f MB)", train.n_samples,

@@ -16,7 +16,7 @@ class TrainingSettings:
     finetune_lr_divisor: float = 10.0
     train_fraction: float = 1.0
     seed: int = 0
-    mixed_precision: bool = False  # bf16 autocast, on CUDA only
+    mixed_precision: bool = False  # bf16 autocast where the device computes bf16 natively (train/precision.py)
     graph_backend: str = "native"  # or "dgl", in the DGL environment
     frozen_feature_cache_mb: float = 2048.0  # frozen mode: keep backbone outputs this large in memory
     threads: int = 1

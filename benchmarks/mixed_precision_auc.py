@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from jettransfer.data.packed_file import read_packed
+from jettransfer.data.packed_file import PackedJets, read_packed
 from jettransfer.evaluate.metrics import tagger_metrics
 from jettransfer.models.registry import build_preset, get_preset
 from jettransfer.train.batches import jet_batches
@@ -31,17 +31,20 @@ from jettransfer.train.precision import autocast_dtype
 from jettransfer.train.settings import TrainingSettings
 
 
-def train_and_score(dataset: Path, preset: str, settings: TrainingSettings, device: torch.device) -> tuple[float, float]:
+SPLITS = ("train", "validation", "test")
+
+
+def train_and_score(splits: dict[str, PackedJets], preset: str, settings: TrainingSettings,
+                    device: torch.device) -> tuple[float, float]:
     """(test AUC, training ms per sample per epoch) of one scratch training."""
     features = get_preset(preset).features
     torch.manual_seed(settings.seed)
     model = build_preset(preset)
-    train = jet_batches(read_packed(dataset / "train.npz"), features, settings.batch_size, shuffle=True,
-                        seed=settings.seed)
-    validation = jet_batches(read_packed(dataset / "validation.npz"), features, settings.batch_size)
+    train = jet_batches(splits["train"], features, settings.batch_size, shuffle=True, seed=settings.seed)
+    validation = jet_batches(splits["validation"], features, settings.batch_size)
     result = train_tagger(model, train, validation, settings, "scratch", device)
     model.load_state_dict(result.best_state)
-    scores, labels = predict_scores(model, jet_batches(read_packed(dataset / "test.npz"), features, 1024), device)
+    scores, labels = predict_scores(model, jet_batches(splits["test"], features, 1024), device)
     return tagger_metrics(labels, scores)["auc"], result.ms_per_sample_epoch
 
 
@@ -55,9 +58,10 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     args = parser.parse_args()
-    missing = [name for name in ("train.npz", "validation.npz", "test.npz") if not (args.dataset / name).is_file()]
+    missing = [f"{split}.npz" for split in SPLITS if not (args.dataset / f"{split}.npz").is_file()]
     if missing:
         sys.exit(f"{args.dataset}: no {', '.join(missing)}; run the pipeline first, or give --dataset")
+    splits = {split: read_packed(args.dataset / f"{split}.npz") for split in SPLITS}
 
     with job_device(args.threads) as device:
         if autocast_dtype(device, True) is None:
@@ -70,7 +74,7 @@ def main() -> None:
                 settings = TrainingSettings(
                     epochs=args.epochs, batch_size=args.batch_size, seed=seed, mixed_precision=precision == "bf16",
                     lr_milestones=tuple(int(m) for m in args.lr_milestones.split(",") if m))
-                results_of.append(train_and_score(args.dataset, args.model, settings, device))
+                results_of.append(train_and_score(splits, args.model, settings, device))
                 auc, ms = results_of[-1]
                 print(f"seed {seed}  {precision:7s}  AUC {auc:.4f}  {ms:.3f} ms/sample/epoch", flush=True)
 
@@ -85,6 +89,7 @@ def main() -> None:
     pooled = np.sqrt((aucs["bf16"].var(ddof=1) + aucs["float32"].var(ddof=1)) / 2) if args.seeds > 1 else float("nan")
     print(f"AUC bf16 - float32 = {difference:+.4f} +- {pooled * np.sqrt(2 / args.seeds):.4f}; "
           f"seed-to-seed std {pooled:.4f}; per seed {', '.join(f'{d:+.4f}' for d in aucs['bf16'] - aucs['float32'])}")
+
 
 if __name__ == "__main__":
     main()

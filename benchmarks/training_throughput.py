@@ -103,8 +103,9 @@ def run_benchmark(args: argparse.Namespace, device: torch.device) -> None:
     jets = (synthetic_lund_graphs if lund else synthetic_clouds)(args.jets, mean_nodes, preset.features)
     print(f"{args.model}, device {device_name(device)}, torch {torch.__version__}; {args.jets} jets x {args.epochs} "
           f"epochs, batch {args.batch_size}, {len(jets.node_features) / args.jets:.1f} nodes per jet")
-    precisions = [p for p in args.precisions.split(",") if p == "float32" or autocast_dtype(device, True) is not None]
-    if len(precisions) < len(args.precisions.split(",")):
+    requested = args.precisions.split(",")
+    precisions = [p for p in requested if p == "float32" or autocast_dtype(device, True) is not None]
+    if len(precisions) < len(requested):
         print(f"bf16 skipped: {device_name(device)} has no native bf16")
     backends, modes = args.backends.split(","), args.modes.split(",")
     times: dict[tuple[str, str, str], float] = {}

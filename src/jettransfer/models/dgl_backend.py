@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from jettransfer.data.packed_file import PackedJets, tree_links
-from jettransfer.models.graph import knn_edges
+from jettransfer.models.graph import knn_edges, summation_dtype
 
 try:
     import dgl
@@ -82,9 +82,8 @@ def dgl_edge_conv(block: Any, x: torch.Tensor, graph: "dgl.DGLGraph") -> torch.T
 
 
 def _summable(values: torch.Tensor) -> torch.Tensor:
-    """`values` in float32 at least: DGL's CPU reductions have no bf16 kernels, and the native
-    engine sums in float32 too (models/graph.py)."""
-    return values.to(torch.promote_types(values.dtype, torch.float32))
+    """`values` in the native engine's summation_dtype; DGL's CPU reductions have no bf16 kernels."""
+    return values.to(summation_dtype(values.dtype))
 
 
 def jet_graphs(jets: PackedJets, features: Sequence[str]) -> list["dgl.DGLGraph"]:

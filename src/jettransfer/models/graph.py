@@ -52,19 +52,24 @@ class GraphBatch:
         return knn_edges(points, self.graph_index, self.nodes_per_graph, k)
 
 
+def summation_dtype(dtype: torch.dtype) -> torch.dtype:
+    """The dtype sums over edges and nodes are taken in: float32 at least, also when bf16
+    autocast made the values bf16 (8 bits of mantissa would lose the small terms)."""
+    return torch.promote_types(dtype, torch.float32)
+
+
 def mean_over_incoming(messages: torch.Tensor, edges: Edges) -> torch.Tensor:
-    """Per node, the mean of the messages on edges arriving at it (summed in float32 at least,
-    also when bf16 autocast made the messages bf16)."""
+    """Per node, the mean of the messages on edges arriving at it, summed in summation_dtype."""
     n = edges.in_degree.shape[0]
-    dtype = torch.promote_types(messages.dtype, torch.float32)
+    dtype = summation_dtype(messages.dtype)
     out = torch.zeros(n, messages.shape[1], dtype=dtype, device=messages.device)
     return out.index_add_(0, edges.dst, messages.to(dtype)).div_(edges.in_degree[:, None].to(dtype))
 
 
 def mean_over_graph(node_values: torch.Tensor, graph_index: torch.Tensor, graph_size: torch.Tensor) -> torch.Tensor:
     """Per graph, the mean over its nodes (global average pooling; padding never enters), summed
-    in float32 at least."""
-    dtype = torch.promote_types(node_values.dtype, torch.float32)
+    in summation_dtype."""
+    dtype = summation_dtype(node_values.dtype)
     out = torch.zeros(graph_size.shape[0], node_values.shape[1], dtype=dtype, device=node_values.device)
     return out.index_add_(0, graph_index, node_values.to(dtype)).div_(graph_size[:, None].to(dtype))
 
@@ -102,4 +107,4 @@ def knn_edges(points: torch.Tensor, graph_index: torch.Tensor, nodes_per_graph: 
     keep = torch.isfinite(node_distance)
     dst = torch.arange(n_nodes, device=device)[:, None].expand(-1, k_used)[keep]
     src = (nearest[graph_index, position] + starts[graph_index][:, None])[keep]
-    return Edges.between(src, dst, n_nodes, torch.promote_types(points.dtype, torch.float32))
+    return Edges.between(src, dst, n_nodes, summation_dtype(points.dtype))

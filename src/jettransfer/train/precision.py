@@ -11,13 +11,10 @@ without it.
 from __future__ import annotations
 
 import functools
-import logging
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 import torch
-
-log = logging.getLogger(__name__)
 
 # /proc/cpuinfo flags of CPUs with bf16 arithmetic instructions that oneDNN uses.
 CPU_BF16_FLAGS = ("avx512_bf16", "amx_bf16")

@@ -8,6 +8,8 @@ from jettransfer.data.graph_loader import GraphBatches
 from jettransfer.models.registry import build_preset, get_preset
 from jettransfer.train import precision
 from jettransfer.train.engine import predict_scores, train_tagger
+from jettransfer.train.frozen_features import cache_size_mb, with_frozen_features
+from jettransfer.train.modes import freeze_backbone
 from jettransfer.train.precision import autocast_context, autocast_dtype, cpu_flags, describe_precision
 from jettransfer.train.settings import TrainingSettings
 from tests.toy_jets import random_clouds, random_graphs
@@ -84,3 +86,22 @@ def test_training_in_bf16_keeps_float32_weights_and_learns(preset):
     scores, _ = predict_scores(model, GraphBatches(jets, features, batch_size=16), CPU)
     # Scored in float32: distinct jets get distinct scores, not bf16's coarse steps.
     assert scores.dtype == np.float64 and len(np.unique(scores)) == len(jets)
+
+
+@needs_cpu_bf16
+@pytest.mark.parametrize("preset", sorted(TOY_JETS))
+def test_frozen_backbone_cache_keeps_the_bf16_outputs_bit_for_bit(preset):
+    torch.manual_seed(0)
+    model = build_preset(preset)
+    freeze_backbone(model)
+    jets, _ = toy_batch(preset)
+    loader = GraphBatches(jets, get_preset(preset).features, batch_size=16, shuffle=True)
+    cached = with_frozen_features(model, loader, CPU, mixed_precision=True)
+    assert cached.node_features.dtype == torch.bfloat16
+    assert cached.node_features.shape == (len(loader.node_features), model.backbone_width)
+    with torch.no_grad(), autocast_context(CPU, True):
+        direct = torch.cat([model.eval().backbone_features(batch) for batch, _ in loader.in_file_order()])
+    assert torch.equal(cached.node_features, direct)
+    batch, _ = next(iter(cached))
+    assert batch.backbone_done and batch.graph_size.dtype == torch.float32  # counts stay exact
+    assert cache_size_mb(model, loader, torch.bfloat16) == cache_size_mb(model, loader) / 2

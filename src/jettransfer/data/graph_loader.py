@@ -21,7 +21,7 @@ class GraphBatches:
 
     def __init__(self, graphs: PackedJets, features: Sequence[str], batch_size: int, shuffle: bool = False, seed: int = 0) -> None:
         self.graphs = graphs
-        self.node_features = np.ascontiguousarray(graphs.node_features[:, graphs.feature_columns(features)])
+        self.node_features = torch.from_numpy(np.ascontiguousarray(graphs.node_features[:, graphs.feature_columns(features)]))
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.seed = seed
@@ -36,8 +36,8 @@ class GraphBatches:
         ordered.shuffle = False
         return ordered
 
-    def with_node_features(self, node_features: np.ndarray, backbone_done: bool = True) -> "GraphBatches":
-        """The same jets and batches with other per-node features, row for row."""
+    def with_node_features(self, node_features: torch.Tensor, backbone_done: bool = True) -> "GraphBatches":
+        """The same jets and batches with other per-node features, row for row, in any dtype."""
         if len(node_features) != len(self.node_features):
             raise ValueError(f"{len(node_features)} rows of node features for {len(self.node_features)} nodes")
         replaced = copy.copy(self)
@@ -67,7 +67,7 @@ class GraphBatches:
         if g.parent is not None:
             src, dst = map(torch.from_numpy, tree_links(g.parent[nodes], np.repeat(np.cumsum(n_nodes) - n_nodes, n_nodes)))
         batch = GraphBatch(
-            x=torch.from_numpy(self.node_features[nodes]),
+            x=self.node_features.index_select(0, torch.from_numpy(nodes)),
             graph_index=torch.from_numpy(np.repeat(np.arange(len(index)), n_nodes)),
             n_graphs=len(index),
             src=src,

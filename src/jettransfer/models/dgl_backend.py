@@ -76,9 +76,11 @@ def dgl_edge_conv(block: Any, x: torch.Tensor, graph: "dgl.DGLGraph") -> torch.T
     with graph.local_scope():
         graph.ndata["h"] = x
         graph.apply_edges(lambda edges: {"e": torch.cat([edges.dst["h"], edges.src["h"] - edges.dst["h"]], dim=1)})
-        graph.edata["m"] = _summable(block.edge_mlp_tail(block.linears[0](graph.edata["e"])))
+        messages = block.edge_mlp_tail(block.linears[0](graph.edata["e"]))
+        graph.edata["m"] = _summable(messages)
         graph.update_all(fn.copy_e("m", "m"), fn.mean("m", "aggregated"))
-        return block.combine(x, graph.ndata["aggregated"])
+        # In the messages' dtype, as the native mean_over_incoming returns it.
+        return block.combine(x, graph.ndata["aggregated"].to(messages.dtype))
 
 
 def _summable(values: torch.Tensor) -> torch.Tensor:

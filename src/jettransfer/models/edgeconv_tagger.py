@@ -57,14 +57,20 @@ class EdgeConvTagger(nn.Module):
         """The graph block `index` passes messages on, given its input node features `x`."""
         raise NotImplementedError
 
-    def backbone_features(self, batch: Any) -> torch.Tensor:
-        """Per-node features: every block's output side by side with fusion, else the last block's."""
+    def backbone_outputs(self, batch: Any) -> list[torch.Tensor]:
+        """What the head reads of the blocks' per-node outputs: every block's with fusion, else the
+        last block's."""
         x = self.input_norm(batch.x)
         outputs = []
         for index, block in enumerate(self.blocks):
             x = block(x, self.block_graph(index, x, batch))
             outputs.append(x)
-        return torch.cat(outputs, dim=1) if "fusion" in self.head else x
+        return outputs if "fusion" in self.head else outputs[-1:]
+
+    def backbone_features(self, batch: Any) -> torch.Tensor:
+        """backbone_outputs side by side: backbone_width columns per node."""
+        outputs = self.backbone_outputs(batch)
+        return torch.cat(outputs, dim=1) if len(outputs) > 1 else outputs[0]
 
     def forward(self, batch: Any) -> torch.Tensor:
         """Logits per jet. `batch` is a GraphBatch, or a DGL batch with the same methods."""

@@ -36,9 +36,11 @@ class GraphBatch:
 
     def __post_init__(self) -> None:
         counts = torch.bincount(self.graph_index, minlength=self.n_graphs)
-        self.graph_size = counts.to(self.x.dtype).clamp(min=1)
+        # Counts in summation_dtype: with bf16 features (a cached frozen backbone's) 257 would be 256.
+        count_dtype = summation_dtype(self.x.dtype)
+        self.graph_size = counts.to(count_dtype).clamp(min=1)
         self.nodes_per_graph = counts
-        self.fixed_edges = None if self.src is None else Edges.between(self.src, self.dst, self.x.shape[0], self.x.dtype)
+        self.fixed_edges = None if self.src is None else Edges.between(self.src, self.dst, self.x.shape[0], count_dtype)
 
     def to(self, device: torch.device) -> "GraphBatch":
         move = (lambda t: None if t is None else t.to(device, non_blocking=True))
@@ -59,19 +61,53 @@ def summation_dtype(dtype: torch.dtype) -> torch.dtype:
 
 
 def mean_over_incoming(messages: torch.Tensor, edges: Edges) -> torch.Tensor:
-    """Per node, the mean of the messages on edges arriving at it, summed in summation_dtype."""
-    n = edges.in_degree.shape[0]
-    dtype = summation_dtype(messages.dtype)
-    out = torch.zeros(n, messages.shape[1], dtype=dtype, device=messages.device)
-    return out.index_add_(0, edges.dst, messages.to(dtype)).div_(edges.in_degree[:, None].to(dtype))
+    """Per node, the mean of the messages on edges arriving at it, summed in summation_dtype and
+    returned in the messages' dtype (under bf16 autocast the next matrix product would round it
+    to bf16 anyway; kept so, the block outputs need no cast and half the memory traffic)."""
+    return _MeanByIndex.apply(messages, edges.dst, edges.in_degree, messages.dtype)
 
 
 def mean_over_graph(node_values: torch.Tensor, graph_index: torch.Tensor, graph_size: torch.Tensor) -> torch.Tensor:
     """Per graph, the mean over its nodes (global average pooling; padding never enters), summed
-    in summation_dtype."""
-    dtype = summation_dtype(node_values.dtype)
-    out = torch.zeros(graph_size.shape[0], node_values.shape[1], dtype=dtype, device=node_values.device)
-    return out.index_add_(0, graph_index, node_values.to(dtype)).div_(graph_size[:, None].to(dtype))
+    in summation_dtype and returned in it. (On the CPU a bf16 sum is rounded to bf16 once before
+    the division, as the dense layer it feeds under autocast would round it anyway.)"""
+    return _MeanByIndex.apply(node_values, graph_index, graph_size, summation_dtype(node_values.dtype))
+
+
+def index_add_sums_in_float32(values: torch.Tensor) -> bool:
+    """Whether index_add_ into a tensor of values' dtype sums in float32 at least by itself.
+
+    PyTorch's CPU kernel accumulates each output row of a bf16 or float16 index_add_ in float32
+    and rounds once (tests/unit/test_graph_sums.py holds it to that), so on the CPU the sum needs
+    no float32 copy of every message, which costs more than the sum itself. CUDA's kernel adds
+    atomically in the values' own dtype, so there the values are cast first."""
+    return values.dtype == summation_dtype(values.dtype) or values.device.type == "cpu"
+
+
+class _MeanByIndex(torch.autograd.Function):
+    """out[i] = mean of values[k] over the k with index[k] == i, summed in summation_dtype.
+
+    By hand rather than by autograd through index_add_ and the casts around it: the gradient,
+    grad[index[k]] / count, is then gathered once, in the values' dtype, instead of gathered in
+    float32 and cast down in a second pass over every edge."""
+
+    @staticmethod
+    def forward(ctx, values: torch.Tensor, index: torch.Tensor, count: torch.Tensor,  # type: ignore[override]
+                out_dtype: torch.dtype) -> torch.Tensor:
+        dtype = values.dtype if index_add_sums_in_float32(values) else summation_dtype(values.dtype)
+        out = torch.zeros(count.shape[0], values.shape[1], dtype=dtype, device=values.device)
+        out.index_add_(0, index, values.to(dtype))
+        out = out.to(out_dtype)
+        ctx.save_for_backward(index, count)
+        ctx.values_dtype = values.dtype
+        return out.div_(count[:, None].to(out_dtype))
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor | None, None, None, None]:  # type: ignore[override]
+        index, count = ctx.saved_tensors
+        dtype = summation_dtype(grad.dtype)
+        per_value = (grad.to(dtype) / count[:, None].to(dtype)).to(ctx.values_dtype)
+        return per_value.index_select(0, index), None, None, None
 
 
 @torch.no_grad()

@@ -17,7 +17,7 @@ from torch import nn
 
 from jettransfer.train.frozen_features import can_cache_frozen_features, with_frozen_features
 from jettransfer.train.modes import set_train_mode
-from jettransfer.train.precision import autocast_context, describe_precision
+from jettransfer.train.precision import autocast_context, autocast_dtype, describe_precision
 from jettransfer.train.progress import EpochProgress
 from jettransfer.train.resume import ResumeState, load_resume_state, save_resume_state
 from jettransfer.train.settings import TrainingSettings
@@ -104,7 +104,8 @@ def train_tagger(
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
     progress = EpochProgress(settings.epochs, len(train))
-    cache_frozen = can_cache_frozen_features(model, train, settings.frozen_feature_cache_mb)
+    cache_frozen = can_cache_frozen_features(model, train, settings.frozen_feature_cache_mb,
+                                             autocast_dtype(device, settings.mixed_precision) or torch.float32)
     for epoch in range(resumed_from + 1, settings.epochs + 1):
         start = time.perf_counter()
         if cache_frozen:

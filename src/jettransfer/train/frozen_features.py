@@ -9,9 +9,9 @@ not, and the backbone then runs every epoch, as before.
 from __future__ import annotations
 
 import logging
+from functools import reduce
 from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -20,25 +20,43 @@ from jettransfer.train.precision import autocast_context
 log = logging.getLogger(__name__)
 
 
-def cache_size_mb(model: nn.Module, train: Any) -> float:
-    return len(train.node_features) * model.backbone_width * 4 / 2**20
+def cache_size_mb(model: nn.Module, train: Any, value_dtype: torch.dtype = torch.float32) -> float:
+    return len(train.node_features) * model.backbone_width * value_dtype.itemsize / 2**20
 
 
-def can_cache_frozen_features(model: nn.Module, train: Any, budget_mb: float) -> bool:
+def can_cache_frozen_features(model: nn.Module, train: Any, budget_mb: float,
+                              value_dtype: torch.dtype = torch.float32) -> bool:
+    """Whether the frozen backbone's outputs, in `value_dtype` (the autocast dtype training runs in,
+    else float32), fit in `budget_mb`."""
     return (getattr(model, "backbone_frozen", False) and hasattr(train, "with_node_features")
-            and hasattr(model, "backbone_width") and cache_size_mb(model, train) <= budget_mb)
+            and hasattr(model, "backbone_width") and cache_size_mb(model, train, value_dtype) <= budget_mb)
 
 
 @torch.no_grad()
 def with_frozen_features(model: nn.Module, train: Any, device: torch.device, mixed_precision: bool = False) -> Any:
     """`train`, its node features replaced by the frozen backbone's output for every node,
-    computed in the precision training would run the backbone in."""
+    computed in the precision training would run the backbone in and kept in the dtype it came
+    out in (bf16 under bf16 autocast: what the head's first matrix product would read anyway).
+
+    Each block's output is copied straight into its columns of one preallocated table, so
+    neither the per-batch concatenation nor a float32 copy of the whole table is made."""
     was_training = model.training
     model.eval()
+    features, row = None, 0
     with autocast_context(device, mixed_precision):
-        parts = [model.backbone_features(batch.to(device)).float().cpu() for batch, _ in train.in_file_order()]
+        for batch, _ in train.in_file_order():
+            outputs = model.backbone_outputs(batch.to(device))
+            if features is None:
+                dtype = reduce(torch.promote_types, (output.dtype for output in outputs))
+                features = torch.empty(len(train.node_features), model.backbone_width, dtype=dtype)
+            column, rows = 0, slice(row, row + outputs[0].shape[0])
+            for output in outputs:
+                features[rows, column : column + output.shape[1]].copy_(output)
+                column += output.shape[1]
+            row = rows.stop
     model.train(was_training)
-    features = torch.cat(parts).numpy() if parts else np.zeros((0, model.backbone_width), np.float32)
-    log.info("frozen backbone: per-node features of %d jets computed once (%.0f MB)", train.n_samples,
-             features.nbytes / 2**20)
+    if features is None:
+        features = torch.zeros(0, model.backbone_width)
+    log.info("frozen backbone: per-node features of %d jets computed once (%.0f MB, %s)", train.n_samples,
+             features.numel() * features.element_size() / 2**20, str(features.dtype).removeprefix("torch."))
     return train.with_node_features(features)

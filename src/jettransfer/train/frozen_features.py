@@ -36,7 +36,8 @@ def can_cache_frozen_features(model: nn.Module, train: Any, budget_mb: float,
 def with_frozen_features(model: nn.Module, train: Any, device: torch.device, mixed_precision: bool = False) -> Any:
     """`train`, its node features replaced by the frozen backbone's output for every node,
     computed in the precision training would run the backbone in and kept in the dtype it came
-    out in (bf16 under bf16 autocast: what the head's first matrix product would read anyway).
+    out in (bf16 under bf16 autocast): bit for bit what running the backbone every epoch would
+    hand the head.
 
     Each block's output is copied straight into its columns of one preallocated table, so
     neither the per-batch concatenation nor a float32 copy of the whole table is made."""

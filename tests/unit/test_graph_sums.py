@@ -50,3 +50,22 @@ def test_gradients_of_the_means():
     expected = (upstream.bfloat16().double() / counts[:, None])[edges.dst]
     assert mixed.grad.dtype == torch.bfloat16
     torch.testing.assert_close(mixed.grad.double(), expected, rtol=2**-8, atol=0)
+
+
+def test_the_cast_first_path_gives_the_same_bf16_means(monkeypatch):
+    """Where index_add_ would add in bf16 (CUDA), the values are cast to float32 first: the same
+    float32 sum, so the same means as the CPU's own float32 accumulation (the pooled mean, which
+    is float32, then skips the CPU's one rounding of the sum to bf16)."""
+    from jettransfer.models import graph
+
+    edges = random_edges(seed=3)
+    messages = (torch.rand(len(edges.dst), 5, generator=torch.Generator().manual_seed(4)) * 10).bfloat16()
+    graph_index = torch.arange(len(edges.dst)) // 40
+    sizes = torch.bincount(graph_index).float()
+    native = mean_over_incoming(messages, edges), mean_over_graph(messages, graph_index, sizes)
+    monkeypatch.setattr(graph, "index_add_sums_in_float32", lambda values: values.dtype == torch.float32)
+    cast_first = mean_over_incoming(messages, edges), mean_over_graph(messages, graph_index, sizes)
+    assert native[0].dtype == cast_first[0].dtype == torch.bfloat16 and torch.equal(native[0], cast_first[0])
+    assert native[1].dtype == cast_first[1].dtype == torch.float32
+    torch.testing.assert_close(native[1], cast_first[1], rtol=2**-8, atol=0)
+    assert not torch.equal(native[1], cast_first[1])  # the float32 sum was kept: the branch was taken

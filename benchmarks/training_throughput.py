@@ -62,7 +62,7 @@ def available_backends() -> list[str]:
 
 def time_training(jets, preset: str, backend: str, precision: str, mode: str, batch_size: int, epochs: int,
                   device) -> float:
-    """ms per sample per epoch, data loading included, for one backend and mode."""
+    """ms per sample per epoch, data loading included, for one backend, precision and mode."""
     features = get_preset(preset).features
     torch.manual_seed(0)
     model = build_preset(preset)

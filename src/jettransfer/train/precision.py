@@ -4,9 +4,9 @@ The matrix products that dominate the taggers' training (LundNet's per-node fusi
 the largest) run faster in bf16 on a GPU and on a CPU with AVX512-BF16 or AMX. Parameters,
 optimiser state, BatchNorm statistics and the loss stay in float32, and every aggregation over
 a node's edges or a jet's nodes is summed in float32 (models/graph.py); activations between
-layers are bf16, as the next matrix product would round them anyway. Where a CPU would only emulate bf16, it would be slower than
-float32, so float32 is used there. benchmarks/mixed_precision_auc.py measures the AUC with and
-without it.
+layers are bf16, as the next matrix product would round them anyway. Where a CPU would only
+emulate bf16, it would be slower than float32, so float32 is used there.
+benchmarks/mixed_precision_auc.py measures the AUC with and without it.
 """
 
 from __future__ import annotations

@@ -93,7 +93,9 @@ class _TwinnedPythia(_Pythia):
 
 
 class _TimedSlowJet(_SlowJet):
-    clock = _Stopwatch()
+    def __init__(self, clock: _Stopwatch, *args) -> None:
+        super().__init__(*args)
+        self.clock = clock
 
     def analyze(self, event) -> bool:
         with self.clock:
@@ -108,9 +110,9 @@ def measure(process_name: str, pt_min: float, n_jets: int, seed: int) -> dict[st
         made.append(_TwinnedPythia(*args))
         return made[-1]
 
-    slow_jet = _TimedSlowJet.clock = _Stopwatch()
+    slow_jet = _Stopwatch()
     # generate_events builds its Pythia and SlowJet through the module's attributes.
-    pythia8mc.Pythia, pythia8mc.SlowJet = twinned, _TimedSlowJet
+    pythia8mc.Pythia, pythia8mc.SlowJet = twinned, lambda *args: _TimedSlowJet(slow_jet, *args)
     try:
         start = time.perf_counter()
         events = generate_events(process, n_jets, selection, 0.8, seed, GenerationSettings())

@@ -24,7 +24,8 @@ import torch
 from jettransfer.data.packed_file import PackedJets, read_packed
 from jettransfer.evaluate.metrics import tagger_metrics
 from jettransfer.models.registry import build_preset, get_preset
-from jettransfer.train.batches import jet_batches
+from jettransfer.inputs.loaders import model_batches
+from jettransfer.objectives import CrossEntropy
 from jettransfer.train.device import device_name, job_device
 from jettransfer.train.engine import predict_scores, train_tagger
 from jettransfer.train.precision import autocast_dtype
@@ -37,15 +38,16 @@ SPLITS = ("train", "validation", "test")
 def train_and_score(splits: dict[str, PackedJets], preset: str, settings: TrainingSettings,
                     device: torch.device) -> tuple[float, float]:
     """(test AUC, training ms per sample per epoch) of one scratch training."""
-    features = get_preset(preset).features
+    features, architecture = get_preset(preset).features, get_preset(preset).architecture
     torch.manual_seed(settings.seed)
     model = build_preset(preset)
-    train = jet_batches(splits["train"], features, settings.batch_size, shuffle=True, seed=settings.seed)
-    validation = jet_batches(splits["validation"], features, settings.batch_size)
-    result = train_tagger(model, train, validation, settings, "scratch", device)
+    train = model_batches(splits["train"], architecture, features, settings.batch_size, shuffle=True, seed=settings.seed)
+    validation = model_batches(splits["validation"], architecture, features, settings.batch_size)
+    objective = CrossEntropy(2)
+    result = train_tagger(model, train, validation, settings, "scratch", device, objective)
     model.load_state_dict(result.best_state)
-    scores, labels = predict_scores(model, jet_batches(splits["test"], features, 1024), device)
-    return tagger_metrics(labels, scores)["auc"], result.ms_per_sample_epoch
+    scores, targets = predict_scores(model, model_batches(splits["test"], architecture, features, 1024), objective, device)
+    return tagger_metrics(targets["label"], scores)["auc"], result.ms_per_sample_epoch
 
 
 def main() -> None:
@@ -71,7 +73,7 @@ def main() -> None:
         results: dict[str, list[tuple[float, float]]] = {"float32": [], "bf16": []}
         for seed in range(args.seeds):
             for precision, results_of in results.items():
-                settings = TrainingSettings(
+                settings = TrainingSettings.with_defaults(
                     epochs=args.epochs, batch_size=args.batch_size, seed=seed, mixed_precision=precision == "bf16",
                     lr_milestones=tuple(int(m) for m in args.lr_milestones.split(",") if m))
                 results_of.append(train_and_score(splits, args.model, settings, device))

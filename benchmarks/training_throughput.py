@@ -22,7 +22,8 @@ import torch
 from jettransfer.data.packed_file import graphs_from_trees, make_packed
 from jettransfer.data.ranges import offsets_from_counts
 from jettransfer.models.registry import build_preset, get_preset
-from jettransfer.train.batches import jet_batches
+from jettransfer.inputs.loaders import model_batches
+from jettransfer.objectives import CrossEntropy
 from jettransfer.train.device import device_name, job_device
 from jettransfer.train.engine import train_tagger
 from jettransfer.train.modes import freeze_backbone
@@ -63,19 +64,19 @@ def available_backends() -> list[str]:
 def time_training(jets, preset: str, backend: str, precision: str, mode: str, batch_size: int, epochs: int,
                   device) -> float:
     """ms per sample per epoch, data loading included, for one backend, precision and mode."""
-    features = get_preset(preset).features
+    features, architecture = get_preset(preset).features, get_preset(preset).architecture
     torch.manual_seed(0)
     model = build_preset(preset)
     if mode.startswith("frozen"):
         freeze_backbone(model)
-    settings = TrainingSettings(epochs=epochs, batch_size=batch_size, lr_milestones=(),
+    settings = TrainingSettings.with_defaults(epochs=epochs, batch_size=batch_size, lr_milestones=(),
                                 frozen_feature_cache_mb=0.0 if mode == "frozen_recompute" else 1e9,
                                 mixed_precision=precision == "bf16")
-    loader = jet_batches(jets, features, batch_size, shuffle=True, backend=backend)
-    validation = jet_batches(jets.take(np.arange(batch_size)), features, batch_size, backend=backend)
+    loader = model_batches(jets, architecture, features, batch_size, shuffle=True, backend=backend)
+    validation = model_batches(jets.take(np.arange(batch_size)), architecture, features, batch_size, backend=backend)
     # The DGL loader builds its per-jet graphs once, in its constructor, as the original code did;
     # that is not counted (in DGL's favour). dgl.batch in the collate is, every batch.
-    result = train_tagger(model, loader, validation, settings, mode.split("_")[0], device)
+    result = train_tagger(model, loader, validation, settings, mode.split("_")[0], device, CrossEntropy(2))
     return result.ms_per_sample_epoch
 
 

@@ -6,4 +6,5 @@ from jettransfer.stages.report import metrics_table
 setup_job_logging(snakemake.log[0])
 runs = snakemake.config["tables"][snakemake.wildcards.table]["runs"]
 metrics_table(snakemake.config, snakemake.wildcards.table, dict(zip(runs, snakemake.input.metrics)),
-              dict(zip(runs, snakemake.input.summaries)), snakemake.output.csv, snakemake.output.markdown)
+              dict(zip(runs, snakemake.input.summaries)), snakemake.output.csv, snakemake.output.markdown,
+              dict(zip(runs, snakemake.input.measurements)) or None)

@@ -14,9 +14,10 @@ import jsonschema
 import yaml
 
 from jettransfer.models.registry import ARCHITECTURES, PRESETS, get_architecture
-from jettransfer.physics.constituents import FOUR_VECTOR, PARTICLE_FEATURES
+from jettransfer.physics.constituents import FOUR_VECTOR, PARTICLE_FEATURES, SET_FEATURES
 from jettransfer.physics.generation import GenerationSettings
 from jettransfer.physics.lund import LUND_FEATURES
+from jettransfer.physics.objects import EVENT_OBJECT_FEATURES
 from jettransfer.physics.processes import PROCESSES, get_process
 from jettransfer.physics.selection import JetSelection
 from jettransfer.train.settings import TrainingSettings
@@ -29,9 +30,14 @@ def representation_features(spec: dict[str, Any]) -> tuple[str, ...]:
     """The feature columns a representation's files hold."""
     if spec["kind"] == "lund_graph":
         return LUND_FEATURES
-    if spec["kind"] == "constituents" and spec.get("features") == "four_vector":
-        return FOUR_VECTOR
+    if spec["kind"] == "event_graph":
+        return EVENT_OBJECT_FEATURES
+    if spec["kind"] == "constituents" and spec.get("features") in CONSTITUENT_FEATURES:
+        return CONSTITUENT_FEATURES[spec["features"]]
     return PARTICLE_FEATURES
+
+
+CONSTITUENT_FEATURES = {"particle": PARTICLE_FEATURES, "four_vector": FOUR_VECTOR, "set": SET_FEATURES}
 
 
 class ConfigError(ValueError):
@@ -44,11 +50,21 @@ def load_config(path: str | os.PathLike) -> dict[str, Any]:
     return validate_config(config, source=str(path))
 
 
+def _schema() -> dict[str, Any]:
+    with open(SCHEMA_PATH) as handle:
+        return yaml.safe_load(handle)
+
+
+def training_defaults() -> dict[str, Any]:
+    """Every training option's default, as the schema declares it."""
+    overrides = _schema()["properties"]["training"]["allOf"][1]["properties"]
+    return {name: copy.deepcopy(option["default"]) for name, option in overrides.items()}
+
+
 def validate_config(config: dict[str, Any], source: str = "config") -> dict[str, Any]:
     """Return a validated copy of `config` with schema defaults filled in; raise ConfigError."""
     config = copy.deepcopy(config)
-    with open(SCHEMA_PATH) as handle:
-        schema = yaml.safe_load(handle)
+    schema = _schema()
     validator = _validator_filling_defaults(jsonschema.Draft7Validator)(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
     if errors:
@@ -89,6 +105,10 @@ def _check_references(config: dict[str, Any], source: str) -> None:
     for name, sample in samples.items():
         _check_sample(name, sample, need)
     for name, task in tasks.items():
+        if "classes" in task:
+            for i, sample in enumerate(task["classes"]):
+                need(sample in samples, f"tasks.{name}.classes.{i}", f"unknown sample {sample!r}; samples: {sorted(samples)}")
+            continue
         for role, wanted in (("signal", 1), ("background", 0)):
             sample = task[role]
             need(sample in samples, f"tasks.{name}.{role}", f"unknown sample {sample!r}; samples: {sorted(samples)}")
@@ -102,6 +122,8 @@ def _check_references(config: dict[str, Any], source: str) -> None:
             need("ln_kt_min" not in spec, f"representations.{name}.ln_kt_min", "only a lund_graph has declusterings")
         if kind != "constituents":
             need("features" not in spec, f"representations.{name}.features", "only constituents choose their features")
+        if kind not in ("particle_cloud", "constituents"):
+            need(not spec.get("four_momenta"), f"representations.{name}.four_momenta", "only particles have four-momenta")
         if kind == "lund_graph":
             for option in ("frame", "max_constituents"):
                 need(option not in spec, f"representations.{name}.{option}", "does not apply to a lund_graph")
@@ -122,6 +144,9 @@ def _check_references(config: dict[str, Any], source: str) -> None:
         available = representation_features(representations[rep])
         unknown = [f for f in model["features"] if f not in available]
         need(not unknown, f"models.{name}.features", f"{unknown} not in representation {rep!r}; it has {list(available)}")
+        if get_architecture(model["architecture"]).needs_four_momenta:
+            need(representations[rep].get("four_momenta", False), f"models.{name}.representation",
+                 f"{model['architecture']} reads four-momenta: give representation {rep!r} four_momenta: true")
     expand_transfer_studies(config, need)
     need(bool(runs), "runs", "no runs: give runs or transfer_studies")
     for name, run in runs.items():
@@ -133,20 +158,94 @@ def _check_references(config: dict[str, Any], source: str) -> None:
             source_run = run.get("init_from")
             need(source_run in runs, f"runs.{name}.init_from",
                  f"mode {run['mode']!r} needs init_from naming another run; runs: {sorted(runs)}")
-            if source_run in runs:
+            if source_run in runs and run["model"] in models and runs[source_run]["model"] in models:
                 need(source_run != name, f"runs.{name}.init_from", "a run cannot start from itself")
-                need(runs[source_run]["model"] == run["model"], f"runs.{name}.init_from",
-                     f"source run {source_run!r} uses model {runs[source_run]['model']!r}, this run {run['model']!r}")
+                _check_transfer_source(config, name, source_run, need)
+        if run["task"] in tasks:
+            _check_objective(config, name, need)
     for kind in ("tables", "figures"):
         for name, item in config[kind].items():
             for run in item["runs"]:
                 need(run in runs, f"{kind}.{name}.runs", f"unknown run {run!r}")
+                if run in runs:
+                    need(run_objective(config, run)["name"] in SCORED_OBJECTIVES, f"{kind}.{name}.runs",
+                         f"run {run!r} ({run_objective(config, run)['name']}) has no test scores to show")
             if "reference" in item:
                 need(item["reference"] in item["runs"], f"{kind}.{name}.reference", "must be one of the figure's runs")
     if not problems:
         _check_acyclic(runs, problems)
     if problems:
         raise ConfigError(f"{source}: invalid configuration\n" + "\n".join(problems))
+
+
+SCORED_OBJECTIVES = ("cross_entropy", "distillation")  # the objectives whose test scores tables and ROC curves show
+
+
+def _check_transfer_source(config: dict[str, Any], name: str, source_run: str, need) -> None:
+    """The source of a transfer has this run's model, or, where the head starts anew (frozen,
+    reinit_head), the same architecture and features (its head may differ)."""
+    run, source = config["runs"][name], config["runs"][source_run]
+    new_head = run["mode"] == "frozen" or training_block(config, name)["reinit_head"]
+    if not new_head:
+        need(source["model"] == run["model"], f"runs.{name}.init_from",
+             f"source run {source_run!r} uses model {source['model']!r}, this run {run['model']!r}")
+        need(run_objective(config, source_run)["name"] != "contrastive", f"runs.{name}.training.reinit_head",
+             f"source run {source_run!r} learnt a contrastive projection: fine-tune it with reinit_head: true")
+        return
+    mine, theirs = config["models"][run["model"]], config["models"][source["model"]]
+    for key in ("architecture", "features"):
+        need(mine.get(key) == theirs.get(key), f"runs.{name}.init_from",
+             f"source run {source_run!r}'s model has {key} {theirs.get(key)!r}, this run's {mine.get(key)!r}")
+
+
+def _check_objective(config: dict[str, Any], name: str, need) -> None:
+    """An objective that fits its run: a teacher for distillation, no labels read by a
+    contrastive run."""
+    runs, objective = config["runs"], run_objective(config, name)
+    where = f"runs.{name}.objective"
+    if objective["name"] == "distillation":
+        teacher = objective.get("teacher")
+        need(teacher is not None, f"{where}.teacher", "distillation needs a teacher run")
+        if teacher is None:
+            return
+        need(teacher in runs and teacher != name, f"{where}.teacher", f"unknown teacher run {teacher!r}; runs: {sorted(runs)}")
+        if teacher in runs and teacher != name:
+            need(run_objective(config, teacher)["name"] in SCORED_OBJECTIVES, f"{where}.teacher",
+                 f"teacher run {teacher!r} is not a classifier")
+            need(num_classes(config, runs[teacher]["task"]) == num_classes(config, runs[name]["task"]), f"{where}.teacher",
+                 f"teacher run {teacher!r} has {num_classes(config, runs[teacher]['task'])} classes, "
+                 f"this run {num_classes(config, runs[name]['task'])}")
+            rep = objective.get("teacher_representation")
+            if rep is not None:
+                need(rep in config["representations"], f"{where}.teacher_representation",
+                     f"unknown representation {rep!r}; representations: {sorted(config['representations'])}")
+    if objective["name"] == "contrastive":
+        need(training_block(config, name)["select_best"] != "val_auc", f"runs.{name}.training.select_best",
+             "a contrastive run reads no labels: choose its best epoch by val_loss or val_accuracy (of the views)")
+
+
+def run_objective(config: dict[str, Any], run: str) -> dict[str, Any]:
+    """A run's objective block (cross-entropy where none is given)."""
+    return config["runs"][run].get("objective") or {"name": "cross_entropy"}
+
+
+def task_members(config: dict[str, Any], task: str) -> list[tuple[str, int]]:
+    """(sample, label) of a task's classes, in the order its splits draw them: signal (1), then
+    background (0), for a binary task; class i (label i) in order for a multi-class one."""
+    spec = config["tasks"][task]
+    if "classes" in spec:
+        return [(sample, i) for i, sample in enumerate(spec["classes"])]
+    return [(spec["signal"], 1), (spec["background"], 0)]
+
+
+def num_classes(config: dict[str, Any], task: str) -> int:
+    return len(task_members(config, task))
+
+
+def teacher_representation(config: dict[str, Any], run: str) -> str:
+    """The representation of the student's jets a distillation run's teacher reads."""
+    objective = run_objective(config, run)
+    return objective.get("teacher_representation") or config["models"][config["runs"][objective["teacher"]]["model"]]["representation"]
 
 
 READ_LABEL_OPTION = {"top_tagging": "keep_label", "atlas_top_tagging": "keep_label", "jetclass": "label_branch",
@@ -226,9 +325,13 @@ def jets_in_shard(config: dict[str, Any], sample: str, shard: int) -> int:
     return n // shards + (1 if shard < n % shards else 0)
 
 
+def training_block(config: dict[str, Any], run: str) -> dict[str, Any]:
+    """A run's training options: the study's, under the run's own."""
+    return {"seed": config["seed"], **config["training"], **config["runs"][run].get("training", {})}
+
+
 def training_settings(config: dict[str, Any], run: str, threads: int = 1) -> TrainingSettings:
-    block = {"seed": config["seed"], **config["training"], **config["runs"][run].get("training", {}), "threads": threads}
-    return TrainingSettings.from_config(block)
+    return TrainingSettings.from_config({**training_block(config, run), "threads": threads})
 
 
 def model_spec(config: dict[str, Any], model: str) -> dict[str, Any]:

@@ -56,8 +56,9 @@ def sample_size(config: dict[str, Any], sample: str) -> JobSize:
 
 
 def task_kjets(config: dict[str, Any], task: str) -> float:
-    spec = config["tasks"][task]
-    return sample_kjets(config, spec["signal"]) + sample_kjets(config, spec["background"])
+    from jettransfer.config import task_members
+
+    return sum(sample_kjets(config, sample) for sample, _ in task_members(config, task))
 
 
 def task_size(config: dict[str, Any], task: str, split: str | None = None) -> JobSize:

@@ -10,10 +10,11 @@ import torch
 
 dgl = pytest.importorskip("dgl", reason="DGL is installed only in the DGL environment (make dgl-env)")
 
-from jettransfer.data.graph_loader import GraphBatches  # noqa: E402
+from jettransfer.inputs.graphs import GraphBatches  # noqa: E402
 from jettransfer.models.dgl_backend import DGLGraphBatches  # noqa: E402
-from jettransfer.models.graph import GraphBatch  # noqa: E402
+from jettransfer.inputs.graphs import GraphBatch  # noqa: E402
 from jettransfer.models.registry import build_preset, get_preset  # noqa: E402
+from jettransfer.objectives import CrossEntropy
 from jettransfer.train.engine import predict_scores, train_tagger  # noqa: E402
 from jettransfer.train.precision import autocast_context, cpu_computes_bf16  # noqa: E402
 from jettransfer.train.settings import TrainingSettings  # noqa: E402
@@ -66,7 +67,7 @@ def test_both_backends_give_the_same_gradients(preset):
 def test_a_short_training_through_dgl_matches_the_native_one():
     jets, validation = random_graphs(64, seed=1), random_graphs(32, seed=2)
     features = get_preset("LundNet5").features
-    settings = TrainingSettings(epochs=2, batch_size=64, lr_milestones=(), seed=0)
+    settings = TrainingSettings.with_defaults(epochs=2, batch_size=64, lr_milestones=(), seed=0)
     scores = []
     for loader in (GraphBatches, DGLGraphBatches):
         torch.manual_seed(0)
@@ -74,8 +75,8 @@ def test_a_short_training_through_dgl_matches_the_native_one():
         model.head["dense"][2].p = 0.0
         # One batch per epoch: the shuffles of the two loaders then feed the same jets.
         train_tagger(model, loader(jets, features, 64, shuffle=True), loader(validation, features, 64), settings,
-                     "scratch", torch.device("cpu"))
-        scores.append(predict_scores(model, loader(validation, features, 64), torch.device("cpu"))[0])
+                     "scratch", torch.device("cpu"), CrossEntropy(2))
+        scores.append(predict_scores(model, loader(validation, features, 64), CrossEntropy(2), torch.device("cpu"))[0])
     np.testing.assert_allclose(scores[1], scores[0], rtol=1e-4, atol=1e-5)
 
 

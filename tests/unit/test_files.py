@@ -3,7 +3,7 @@ import pytest
 import uproot
 
 from jettransfer.data.errors import InputFileError
-from jettransfer.data.packed_file import concatenate_packed, graphs_from_trees, read_packed, write_packed
+from jettransfer.data.packed_file import SCHEMA_VERSION, concatenate_packed, graphs_from_trees, read_packed, write_packed
 from jettransfer.data.jet_file import read_jets, write_jets
 
 
@@ -106,23 +106,23 @@ def test_graph_file_is_byte_reproducible(tmp_path):
 
 
 def test_graph_file_with_missing_array_or_old_version_is_refused(tmp_path):
-    np.savez(tmp_path / "g.npz", schema_version=3, node_features=np.zeros((1, 2), np.float32))
+    np.savez(tmp_path / "g.npz", schema_version=SCHEMA_VERSION, node_features=np.zeros((1, 2), np.float32))
     with pytest.raises(InputFileError, match="field 'node_offsets'"):
         read_packed(tmp_path / "g.npz")
     np.savez(tmp_path / "old.npz", schema_version=1)
-    with pytest.raises(InputFileError, match=r"old\.npz, field 'schema_version': version 1, expected 3"):
+    with pytest.raises(InputFileError, match=rf"old\.npz, field 'schema_version': version 1, expected {SCHEMA_VERSION}"):
         read_packed(tmp_path / "old.npz")
 
 
 def test_loader_links_each_node_to_its_parent_both_ways():
-    from jettransfer.data.graph_loader import GraphBatches
+    from jettransfer.inputs.graphs import GraphBatches
 
     graphs = concatenate_packed([small_graphs([3], 1), small_graphs([1, 2], 0)])
-    batch, labels = GraphBatches(graphs, ("a",), batch_size=3).batch(np.array([0, 1, 2]))
+    batch, targets = GraphBatches(graphs, ("a",), batch_size=3).batch(np.array([0, 1, 2]))
     edges = set(zip(batch.src.tolist(), batch.dst.tolist()))
     # Graph 0: nodes 0-1-2 in a chain; graph 1: one node (3); graph 2: nodes 4-5.
     assert edges == {(1, 0), (0, 1), (2, 1), (1, 2), (5, 4), (4, 5)}
-    assert batch.graph_index.tolist() == [0, 0, 0, 1, 2, 2] and labels.tolist() == [1, 0, 0]
+    assert batch.graph_index.tolist() == [0, 0, 0, 1, 2, 2] and targets["label"].tolist() == [1, 0, 0]
 
 
 def test_unknown_feature_is_a_clear_error():

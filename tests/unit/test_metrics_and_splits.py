@@ -56,7 +56,7 @@ def test_splits_are_balanced_disjoint_and_reproducible():
     signal.jet_pt[:] = np.arange(101)
     background.jet_pt[:] = 1000 + np.arange(90)
     fractions = {"train": 0.8, "validation": 0.1, "test": 0.1}
-    splits = split_balanced(signal, background, fractions, seed=4)
+    splits = split_balanced([(signal, 1), (background, 0)], fractions, seed=4)
     ids = {k: set(v.jet_pt.tolist()) for k, v in splits.items()}
     assert not (ids["train"] & ids["test"]) and not (ids["train"] & ids["validation"]) and not (ids["validation"] & ids["test"])
     assert sum(len(v) for v in splits.values()) == 180
@@ -64,7 +64,7 @@ def test_splits_are_balanced_disjoint_and_reproducible():
         assert graphs.labels.sum() * 2 == len(graphs)
     # Interleaved: any prefix of the training split is balanced too.
     assert splits["train"].labels[:10].tolist() == [1, 0] * 5
-    again = split_balanced(signal, background, fractions, seed=4)
+    again = split_balanced([(signal, 1), (background, 0)], fractions, seed=4)
     np.testing.assert_array_equal(again["test"].jet_pt, splits["test"].jet_pt)
 
 

@@ -4,11 +4,12 @@ import torch
 
 from jettransfer.data.errors import InputFileError
 from jettransfer.data.packed_file import concatenate_packed, graphs_from_trees
-from jettransfer.data.graph_loader import GraphBatches
+from jettransfer.inputs.graphs import GraphBatches
 from jettransfer.models.edgeconv import EdgeConvBlock
-from jettransfer.models.graph import GraphBatch
+from jettransfer.inputs.graphs import GraphBatch
 from jettransfer.models.registry import build_model, build_preset, count_parameters, get_preset
 from jettransfer.train.checkpoint import save_checkpoint
+from jettransfer.objectives import CrossEntropy
 from jettransfer.train.engine import train_tagger
 from jettransfer.train.modes import prepare_model
 from jettransfer.train.settings import TrainingSettings
@@ -81,9 +82,9 @@ def test_frozen_mode_keeps_backbone_weights_and_batchnorm_statistics(tmp_path, p
     # The head was re-initialised: it no longer equals the source's head.
     assert any(not torch.equal(v, source.state_dict()[k]) for k, v in head_before.items() if k.endswith("weight"))
     data, features = jets(64), get_preset(preset).features
-    settings = TrainingSettings(epochs=1, batch_size=16, lr_milestones=())
+    settings = TrainingSettings.with_defaults(epochs=1, batch_size=16, lr_milestones=())
     train_tagger(model, GraphBatches(data, features, 16, shuffle=True), GraphBatches(data, features, 16),
-                 settings, "frozen", torch.device("cpu"))
+                 settings, "frozen", torch.device("cpu"), CrossEntropy(2))
     after = model.state_dict()
     assert any("running_mean" in k for k in backbone_before)
     for key, value in backbone_before.items():
@@ -119,11 +120,11 @@ def test_training_learns_a_separable_toy_and_is_reproducible():
     for _ in range(2):
         torch.manual_seed(3)
         model = build_model("lundnet", 5)
-        settings = TrainingSettings(epochs=3, batch_size=32, lr_milestones=(2,), seed=3)
+        settings = TrainingSettings.with_defaults(epochs=3, batch_size=32, lr_milestones=(2,), seed=3)
         result = train_tagger(model, GraphBatches(graphs, LN5["features"], 32, shuffle=True, seed=3),
-                              GraphBatches(validation, LN5["features"], 32), settings, "scratch", torch.device("cpu"))
+                              GraphBatches(validation, LN5["features"], 32), settings, "scratch", torch.device("cpu"), CrossEntropy(2))
         results.append(result)
-    assert results[0].history[-1].val_accuracy > 0.8
+    assert results[0].history[-1].val_metrics["accuracy"] > 0.8
     assert [r.val_loss for r in results[0].history] == [r.val_loss for r in results[1].history]
     assert results[0].history[1].learning_rate == pytest.approx(1e-3)
     assert results[0].history[2].learning_rate == pytest.approx(1e-4)

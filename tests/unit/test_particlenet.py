@@ -4,9 +4,11 @@ import numpy as np
 import pytest
 import torch
 
-from jettransfer.data.graph_loader import GraphBatches
-from jettransfer.models.graph import GraphBatch, knn_edges
+from jettransfer.inputs.graphs import GraphBatches
+from jettransfer.inputs.graphs import GraphBatch
+from jettransfer.models.graph import knn_edges
 from jettransfer.models.registry import build_preset, get_preset
+from jettransfer.objectives import CrossEntropy
 from jettransfer.train.engine import train_tagger
 from jettransfer.train.settings import TrainingSettings
 from tests.toy_jets import random_clouds
@@ -59,10 +61,10 @@ def test_particlenet_lite_learns_a_separable_toy():
     torch.manual_seed(0)
     model = build_preset("ParticleNet-Lite")
     train, validation = random_clouds(256, seed=2), random_clouds(128, seed=3)
-    settings = TrainingSettings(epochs=4, batch_size=32, lr_milestones=(), seed=0)
+    settings = TrainingSettings.with_defaults(epochs=4, batch_size=32, lr_milestones=(), seed=0)
     result = train_tagger(model, GraphBatches(train, FEATURES, 32, shuffle=True), GraphBatches(validation, FEATURES, 64),
-                          settings, "scratch", torch.device("cpu"))
-    assert result.history[-1].val_accuracy > 0.85
+                          settings, "scratch", torch.device("cpu"), CrossEntropy(2))
+    assert result.history[-1].val_metrics["accuracy"] > 0.85
 
 
 def test_coordinates_outside_the_features_are_refused():

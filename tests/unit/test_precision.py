@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 import torch
 
-from jettransfer.data.graph_loader import GraphBatches
+from jettransfer.inputs.graphs import GraphBatches
 from jettransfer.models.registry import build_preset, get_preset
 from jettransfer.train import precision
+from jettransfer.objectives import CrossEntropy
 from jettransfer.train.engine import predict_scores, train_tagger
 from jettransfer.train.frozen_features import cache_size_mb, with_frozen_features
 from jettransfer.train.modes import freeze_backbone
@@ -78,12 +79,12 @@ def test_training_in_bf16_keeps_float32_weights_and_learns(preset):
     jets, _ = toy_batch(preset)
     features = get_preset(preset).features
     loader = GraphBatches(jets, features, batch_size=16, shuffle=True)
-    settings = TrainingSettings(epochs=4, batch_size=16, lr_milestones=(), mixed_precision=True)
-    result = train_tagger(model, loader, GraphBatches(jets, features, batch_size=16), settings, "scratch", CPU)
+    settings = TrainingSettings.with_defaults(epochs=4, batch_size=16, lr_milestones=(), mixed_precision=True)
+    result = train_tagger(model, loader, GraphBatches(jets, features, batch_size=16), settings, "scratch", CPU, CrossEntropy(2))
     assert all(p.dtype == torch.float32 for p in model.parameters())
     losses = [r.train_loss for r in result.history]
     assert all(np.isfinite(losses)) and losses[-1] < losses[0]
-    scores, _ = predict_scores(model, GraphBatches(jets, features, batch_size=16), CPU)
+    scores, _ = predict_scores(model, GraphBatches(jets, features, batch_size=16), CrossEntropy(2), CPU)
     # Scored in float32: distinct jets get distinct scores, not bf16's coarse steps.
     assert scores.dtype == np.float64 and len(np.unique(scores)) == len(jets)
 

@@ -176,7 +176,7 @@ def test_standardisation_uses_the_training_split_only():
     signal, background = random_graphs(60, seed=1), random_graphs(60, seed=2)
     signal.labels[:] = 1
     background.labels[:] = 0
-    splits = split_balanced(signal, background, {"train": 0.5, "validation": 0.25, "test": 0.25}, seed=0)
+    splits = split_balanced([(signal, 1), (background, 0)], {"train": 0.5, "validation": 0.25, "test": 0.25}, seed=0)
     splits["test"].node_features[:] += 100.0  # a shifted test set must not move the constants
     scaled = standardise_splits(splits)
     raw_train = splits["train"].node_features

@@ -5,15 +5,16 @@ import io
 import pytest
 import torch
 
-from jettransfer.data.graph_loader import GraphBatches
+from jettransfer.inputs.graphs import GraphBatches
 from jettransfer.models.registry import build_preset, get_preset
+from jettransfer.objectives import CrossEntropy
 from jettransfer.train.engine import train_tagger
 from jettransfer.train.progress import EpochProgress
 from jettransfer.train.settings import TrainingSettings
 from tests.toy_jets import random_clouds, random_graphs
 
 FEATURES = get_preset("LundNet5").features
-SETTINGS = TrainingSettings(epochs=4, batch_size=16, lr_milestones=(2,), seed=5)
+SETTINGS = TrainingSettings.with_defaults(epochs=4, batch_size=16, lr_milestones=(2,), seed=5)
 
 
 class Interrupted(Exception):
@@ -30,7 +31,7 @@ def fresh_training(resume_path, fingerprint="setup-a", stop_after=None):
 
     train = GraphBatches(random_graphs(96, seed=1), FEATURES, 16, shuffle=True, seed=5)
     validation = GraphBatches(random_graphs(48, seed=2), FEATURES, 16)
-    return train_tagger(model, train, validation, SETTINGS, "scratch", torch.device("cpu"),
+    return train_tagger(model, train, validation, SETTINGS, "scratch", torch.device("cpu"), CrossEntropy(2),
                         resume_path=resume_path, fingerprint=fingerprint, on_epoch_end=stop)
 
 
@@ -60,7 +61,7 @@ def test_best_state_is_the_epoch_of_lowest_validation_loss(tmp_path):
     result = fresh_training(None)
     losses = [r.val_loss for r in result.history]
     assert result.best_epoch == 1 + losses.index(min(losses))
-    assert all(r.train_accuracy >= 0 and r.samples_per_second > 0 for r in result.history)
+    assert all(r.train_metrics["accuracy"] >= 0 and r.samples_per_second > 0 for r in result.history)
 
 
 def test_progress_line_on_a_terminal_and_nothing_in_a_log(capsys):
@@ -68,10 +69,10 @@ def test_progress_line_on_a_terminal_and_nothing_in_a_log(capsys):
     progress = EpochProgress(epochs=3, steps_per_epoch=10, stream=stream, interval=0.0)
     progress.start_epoch(2)
     assert progress.due()
-    progress.update(step=5, seen=80, loss=0.5, accuracy=0.75)
-    progress.finish_epoch()
+    progress.update(step=5, seen=80, loss=0.5, metrics={"accuracy": 0.75})
     line = stream.getvalue()
-    assert "epoch 2/3" in line and "50%" in line and "acc 0.7500" in line and "samples/s" in line and "ETA" in line
+    progress.finish_epoch()
+    assert "epoch 2/3" in line and "50%" in line and "accuracy 0.7500" in line and "samples/s" in line and "ETA" in line
     # Under pytest stderr is not a terminal: training draws no progress line there.
     fresh_training(None)
     assert "\r" not in capsys.readouterr().err
@@ -85,10 +86,10 @@ def test_frozen_backbone_outputs_computed_once_train_the_same_head(tmp_path, pre
     for budget in (0.0, 1e6):
         _, model = transferred(tmp_path, "frozen", seed=0, preset=preset)
         features = get_preset(preset).features
-        settings = TrainingSettings(epochs=3, batch_size=16, lr_milestones=(), seed=1, frozen_feature_cache_mb=budget)
+        settings = TrainingSettings.with_defaults(epochs=3, batch_size=16, lr_milestones=(), seed=1, frozen_feature_cache_mb=budget)
         torch.manual_seed(1)
         results[budget] = train_tagger(model, GraphBatches(jets(64, seed=3), features, 16, shuffle=True, seed=1),
-                                       GraphBatches(jets(32, seed=4), features, 16), settings, "frozen", torch.device("cpu"))
+                                       GraphBatches(jets(32, seed=4), features, 16), settings, "frozen", torch.device("cpu"), CrossEntropy(2))
     recomputed, cached = results[0.0], results[1e6]
     for a, b in zip(recomputed.history, cached.history):
         assert b.val_loss == pytest.approx(a.val_loss, rel=1e-4)

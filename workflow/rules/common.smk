@@ -1,4 +1,5 @@
 # Helpers shared by all rule files (names from the config, paths, resources).
+from jettransfer.config import run_objective, task_members, teacher_representation
 from jettransfer.transfer_study import study_runs
 from jettransfer.job_resources import JobSize, job_resources, sample_size, shard_size, task_size, training_size
 
@@ -56,6 +57,16 @@ def dataset_file(run, split):
     spec = config["runs"][run]
     representation = config["models"][spec["model"]]["representation"]
     return f"results/datasets/{spec['task']}/{representation}/{split}.npz"
+
+
+def teacher_logit_files(run):
+    """A distillation run's teacher logits per split, {split: path} (none for other runs)."""
+    objective = run_objective(config, run)
+    if objective["name"] != "distillation":
+        return {}
+    task = config["runs"][run]["task"]
+    return {f"teacher_{split}": f"results/teacher_logits/{objective['teacher']}/{task}/"
+            f"{teacher_representation(config, run)}/{split}.npz" for split in ("train", "validation")}
 
 
 def report_targets():

@@ -1,9 +1,12 @@
 rule metrics_table:
-    """A configured table of runs: AUC, Rej@30%, Rej@50%, training cost (CSV and Markdown)."""
+    """A configured table of runs: AUC, Rej@30%, Rej@50%, training cost, and with `costs` the
+    models' parameters, FLOPs and latency per jet (CSV and Markdown)."""
     input:
         # In the order of the table's runs; the script pairs them up again.
         metrics=lambda w: [f"results/metrics/{r}.json" for r in config["tables"][w.table]["runs"]],
         summaries=lambda w: [f"results/models/{r}/summary.json" for r in config["tables"][w.table]["runs"]],
+        measurements=lambda w: [f"results/measurements/{r}.json" for r in config["tables"][w.table]["runs"]]
+        if config["tables"][w.table]["costs"] else [],
     output:
         csv=report("results/tables/{table}.csv", caption="../report/metrics_table.rst", category="Tables"),
         markdown="results/tables/{table}.md",

@@ -24,8 +24,9 @@ rule jet_representation:
 rule task_datasets:
     """Balanced, disjoint train/validation/test splits of a task, standardised if configured."""
     input:
-        signal=lambda w: f"results/representations/{w.representation}/{config['tasks'][w.task]['signal']}.npz",
-        background=lambda w: f"results/representations/{w.representation}/{config['tasks'][w.task]['background']}.npz",
+        # One file per class, in jettransfer.config.task_members' order (binary: signal, background).
+        classes=lambda w: [f"results/representations/{w.representation}/{sample}.npz"
+                           for sample, _ in task_members(config, w.task)],
     output:
         train="results/datasets/{task}/{representation}/train.npz",
         validation="results/datasets/{task}/{representation}/validation.npz",

@@ -1,6 +1,7 @@
 rule train_tagger:
     """A tagger trained from scratch on its task's training split."""
     input:
+        unpack(lambda w: teacher_logit_files(w.run)),  # distillation runs: the teacher's logits
         train=lambda w: dataset_file(w.run, "train"),
         validation=lambda w: dataset_file(w.run, "validation"),
     output:

@@ -1,6 +1,7 @@
 rule transfer_tagger:
     """A tagger started from another run's weights: fine-tuned, or with frozen EdgeConv blocks."""
     input:
+        unpack(lambda w: teacher_logit_files(w.run)),  # distillation runs: the teacher's logits
         train=lambda w: dataset_file(w.run, "train"),
         validation=lambda w: dataset_file(w.run, "validation"),
         source=lambda w: f"results/models/{config['runs'][w.run]['init_from']}/checkpoint.pt",

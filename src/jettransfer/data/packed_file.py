@@ -6,8 +6,15 @@ jets are stored as flat arrays with offsets, loadable without any re-parsing:
   node_offsets   int64   [J + 1]  jet j owns rows node_offsets[j]:node_offsets[j+1]
   parent         int16   [N]      Lund graphs only: parent node, local to the jet (-1: root);
                                   each tree link carries messages both ways
-  labels         int64   [J]      1 signal, 0 background
+  labels         int64   [J]      the class: 1 signal, 0 background (a task's class index in
+                                  its datasets)
+  ids            int64   [J]      a stable id per jet (or event): the same jet has the same id in
+                                  every representation and split of it (jettransfer.data.jet_ids)
   jet_pt         float32 [J]
+  four_momenta   float32 [N, 4]   optional: each row's (px, py, pz, E) in GeV, for models that
+                                  read momenta beside the features (particle sets)
+  target_<name>  any     [J, ...] optional per-jet targets besides the label (multi-label
+                                  existence flags, kinematics and their masks)
   feature_names  str     [F]
   representation str     what the rows are: lund_graph, particle_cloud, constituents
   feature_mean, feature_std  float32 [F]  present when the features were standardised; the
@@ -32,9 +39,11 @@ from jettransfer.data.errors import InputFileError
 from jettransfer.data.npz import write_npz
 from jettransfer.data.ranges import concat_ranges, offsets_from_counts
 
-SCHEMA_VERSION = 3
-_REQUIRED = {"node_features": ("f", 2), "node_offsets": ("i", 1), "labels": ("i", 1), "jet_pt": ("f", 1)}
-_OPTIONAL = {"parent": ("i", 1), "feature_mean": ("f", 1), "feature_std": ("f", 1)}
+SCHEMA_VERSION = 4
+_REQUIRED = {"node_features": ("f", 2), "node_offsets": ("i", 1), "labels": ("i", 1), "ids": ("i", 1),
+             "jet_pt": ("f", 1)}
+_OPTIONAL = {"parent": ("i", 1), "feature_mean": ("f", 1), "feature_std": ("f", 1), "four_momenta": ("f", 2)}
+_TARGET_PREFIX = "target_"
 _MAX_NODES = np.iinfo(np.int16).max
 
 
@@ -43,12 +52,15 @@ class PackedJets:
     node_features: np.ndarray
     node_offsets: np.ndarray
     labels: np.ndarray
+    ids: np.ndarray
     jet_pt: np.ndarray
     feature_names: tuple[str, ...]
     representation: str
     parent: np.ndarray | None = None
     feature_mean: np.ndarray | None = None
     feature_std: np.ndarray | None = None
+    four_momenta: np.ndarray | None = None
+    targets: dict[str, np.ndarray] = field(default_factory=dict)
     provenance: dict[str, Any] = field(default_factory=dict)
 
     def __len__(self) -> int:
@@ -69,8 +81,10 @@ class PackedJets:
         counts = self.nodes_per_graph[index]
         nodes = concat_ranges(self.node_offsets[:-1][index], counts)
         return replace(self, node_features=self.node_features[nodes], node_offsets=offsets_from_counts(counts),
-                       labels=self.labels[index], jet_pt=self.jet_pt[index],
-                       parent=None if self.parent is None else self.parent[nodes], provenance=dict(self.provenance))
+                       labels=self.labels[index], ids=self.ids[index], jet_pt=self.jet_pt[index],
+                       parent=None if self.parent is None else self.parent[nodes],
+                       four_momenta=None if self.four_momenta is None else self.four_momenta[nodes],
+                       targets={k: v[index] for k, v in self.targets.items()}, provenance=dict(self.provenance))
 
     def standardised(self, mean: np.ndarray, std: np.ndarray) -> "PackedJets":
         """Features shifted and scaled by the given constants, which are stored with the data."""
@@ -80,13 +94,20 @@ class PackedJets:
 
 
 def make_packed(features: np.ndarray, node_offsets: np.ndarray, labels: np.ndarray, jet_pt: np.ndarray,
-                feature_names: Sequence[str], representation: str, parent: np.ndarray | None = None) -> PackedJets:
+                feature_names: Sequence[str], representation: str, parent: np.ndarray | None = None,
+                ids: np.ndarray | None = None, four_momenta: np.ndarray | None = None,
+                targets: dict[str, np.ndarray] | None = None) -> PackedJets:
+    """A packed file's arrays in their dtypes; `ids` default to 0..J-1."""
     counts = np.diff(node_offsets)
     if parent is not None and len(counts) and counts.max() > _MAX_NODES:
         raise ValueError(f"a graph has {counts.max()} nodes; the format holds at most {_MAX_NODES}")
     return PackedJets(np.asarray(features, dtype=np.float32), np.asarray(node_offsets, dtype=np.int64),
-                      np.asarray(labels, dtype=np.int64), np.asarray(jet_pt, dtype=np.float32), tuple(feature_names),
-                      representation, None if parent is None else np.asarray(parent, dtype=np.int16))
+                      np.asarray(labels, dtype=np.int64),
+                      np.arange(len(labels), dtype=np.int64) if ids is None else np.asarray(ids, dtype=np.int64),
+                      np.asarray(jet_pt, dtype=np.float32), tuple(feature_names),
+                      representation, None if parent is None else np.asarray(parent, dtype=np.int16),
+                      four_momenta=None if four_momenta is None else np.asarray(four_momenta, dtype=np.float32),
+                      targets=dict(targets or {}))
 
 
 def tree_links(parent: np.ndarray, first_node: np.ndarray | int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -116,13 +137,18 @@ def concatenate_packed(parts: Sequence[PackedJets]) -> PackedJets:
             raise ValueError("cannot concatenate jets of different representations or features")
         if (p.parent is None) != (first.parent is None):
             raise ValueError("cannot concatenate graphs with jets that have no graph")
+        if (p.four_momenta is None) != (first.four_momenta is None) or set(p.targets) != set(first.targets):
+            raise ValueError("cannot concatenate jets with different four-momenta or targets")
     return replace(
         first,
         node_features=np.concatenate([p.node_features for p in parts]),
         node_offsets=offsets_from_counts(np.concatenate([p.nodes_per_graph for p in parts])),
         labels=np.concatenate([p.labels for p in parts]),
+        ids=np.concatenate([p.ids for p in parts]),
         jet_pt=np.concatenate([p.jet_pt for p in parts]),
         parent=None if first.parent is None else np.concatenate([p.parent for p in parts]),
+        four_momenta=None if first.four_momenta is None else np.concatenate([p.four_momenta for p in parts]),
+        targets={k: np.concatenate([p.targets[k] for p in parts]) for k in first.targets},
         provenance={"parts": [p.provenance for p in parts]},
     )
 
@@ -131,10 +157,11 @@ def write_packed(path: str | os.PathLike, jets: PackedJets) -> None:
     arrays = {
         "schema_version": np.int64(SCHEMA_VERSION), "representation": np.asarray(jets.representation),
         "node_features": jets.node_features, "node_offsets": jets.node_offsets, "labels": jets.labels,
-        "jet_pt": jets.jet_pt, "feature_names": np.asarray(jets.feature_names, dtype=str),
+        "ids": jets.ids, "jet_pt": jets.jet_pt, "feature_names": np.asarray(jets.feature_names, dtype=str),
         "provenance": np.asarray(json.dumps(jets.provenance, sort_keys=True)),
     }
     arrays |= {k: getattr(jets, k) for k in _OPTIONAL if getattr(jets, k) is not None}
+    arrays |= {_TARGET_PREFIX + k: v for k, v in sorted(jets.targets.items())}
     write_npz(path, arrays)
 
 
@@ -156,6 +183,7 @@ def read_packed(path: str | os.PathLike, representation: str | None = None) -> P
             if key not in archive.files:
                 raise InputFileError(path, key, "array is missing")
         arrays = {k: archive[k] for k in (*_REQUIRED, *_OPTIONAL) if k in archive.files}
+        targets = {k.removeprefix(_TARGET_PREFIX): archive[k] for k in archive.files if k.startswith(_TARGET_PREFIX)}
         names = tuple(str(n) for n in archive["feature_names"])
         kind = str(archive["representation"])
         provenance = json.loads(str(archive["provenance"])) if "provenance" in archive.files else {}
@@ -168,6 +196,16 @@ def read_packed(path: str | os.PathLike, representation: str | None = None) -> P
     n_nodes = len(arrays["node_features"])
     if arrays["node_features"].shape[1] != len(names):
         raise InputFileError(path, "node_features", f"{arrays['node_features'].shape[1]} columns for {len(names)} feature names")
-    if arrays["node_offsets"][-1] != n_nodes or ("parent" in arrays and len(arrays["parent"]) != n_nodes):
+    if arrays["node_offsets"][-1] != n_nodes or any(key in arrays and len(arrays[key]) != n_nodes
+                                                    for key in ("parent", "four_momenta")):
         raise InputFileError(path, "node_offsets", "offsets do not match the array lengths (truncated file?)")
-    return PackedJets(feature_names=names, representation=kind, provenance=provenance, **arrays)
+    n_jets = len(arrays["labels"])
+    for key in ("ids", "jet_pt"):
+        if len(arrays[key]) != n_jets:
+            raise InputFileError(path, key, f"{len(arrays[key])} entries for {n_jets} jets")
+    for name, values in targets.items():
+        if len(values) != n_jets:
+            raise InputFileError(path, _TARGET_PREFIX + name, f"{len(values)} rows for {n_jets} jets")
+    if "four_momenta" in arrays and arrays["four_momenta"].shape[1] != 4:
+        raise InputFileError(path, "four_momenta", f"{arrays['four_momenta'].shape[1]} columns, expected 4 (px, py, pz, E)")
+    return PackedJets(feature_names=names, representation=kind, provenance=provenance, targets=targets, **arrays)

@@ -1,4 +1,6 @@
-"""ROC-curve metrics of a binary tagger: AUC and background rejection at fixed signal efficiency.
+"""ROC-curve metrics of a tagger: AUC and background rejection at fixed signal efficiency for a
+binary one, one-vs-rest AUCs and accuracy for more classes, existence AUCs and kinematic
+resolutions for a multi-label one.
 
 A rejection 1/eps_B rests on the few background jets that pass the cut, so it comes with a
 bootstrap uncertainty (the test set resampled with replacement), and it is not quoted at all
@@ -8,6 +10,7 @@ where fewer than MIN_BACKGROUND_PAST_CUT background jets pass.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sklearn.metrics import roc_auc_score, roc_curve
@@ -71,6 +74,47 @@ def background_rejection(labels: np.ndarray, scores: np.ndarray, signal_efficien
         if replica_passing > 0:
             replicas.append(replica_total / replica_passing)
     return Rejection(float(total / passing), float(np.std(replicas, ddof=1)), int(passing))
+
+
+def area_under_curve(labels: np.ndarray, scores: np.ndarray) -> float:
+    """ROC AUC of a binary labelling, or the mean one-vs-rest AUC over classes for scores [J, C]."""
+    if np.ndim(scores) == 2:
+        return float(np.mean(one_vs_rest_aucs(labels, scores)))
+    return float(roc_auc_score(labels, scores))
+
+
+def one_vs_rest_aucs(labels: np.ndarray, scores: np.ndarray) -> list[float]:
+    """Per class c, the AUC of score c separating class c from all the others."""
+    return [float(roc_auc_score(labels == c, scores[:, c])) for c in range(scores.shape[1])]
+
+
+def multiclass_metrics(labels: np.ndarray, scores: np.ndarray) -> dict[str, Any]:
+    """Accuracy of the most probable class, and one-vs-rest AUCs (`auc`: their mean)."""
+    present = np.unique(labels)
+    if len(present) != scores.shape[1]:
+        raise ValueError(f"metrics need jets of all {scores.shape[1]} classes in the test set, found {list(present)}")
+    aucs = one_vs_rest_aucs(labels, scores)
+    counts = np.bincount(labels, minlength=scores.shape[1])
+    return {"auc": float(np.mean(aucs)), "auc_per_class": aucs, "accuracy": float(np.mean(scores.argmax(axis=1) == labels)),
+            "n_per_class": [int(c) for c in counts]}
+
+
+def multilabel_metrics(targets: dict[str, np.ndarray], scores: np.ndarray, n_objects: int) -> dict[str, Any]:
+    """Per kind of object: the AUC of its existence probability, the accuracy of existence at 0.5,
+    and the RMS error of each regressed kinematic where it exists."""
+    exists = np.asarray(targets["exists"]).astype(bool)
+    mask = np.asarray(targets.get("kinematics_mask", exists)).astype(bool)
+    probability, regressed = scores[:, :n_objects], scores[:, n_objects:].reshape(len(scores), n_objects, -1)
+    errors = (regressed - np.asarray(targets["kinematics"])) ** 2
+    out: dict[str, Any] = {"existence_auc": [], "existence_accuracy": [], "kinematics_rmse": []}
+    for k in range(n_objects):
+        two = len(np.unique(exists[:, k])) == 2
+        out["existence_auc"].append(float(roc_auc_score(exists[:, k], probability[:, k])) if two else None)
+        out["existence_accuracy"].append(float(np.mean((probability[:, k] > 0.5) == exists[:, k])))
+        chosen = errors[mask[:, k], k]
+        out["kinematics_rmse"].append([float(v) for v in np.sqrt(chosen.mean(axis=0))] if len(chosen) else None)
+    quoted = [a for a in out["existence_auc"] if a is not None]
+    return out | {"auc": float(np.mean(quoted)) if quoted else None, "accuracy": float(np.mean(out["existence_accuracy"]))}
 
 
 def tagger_metrics(labels: np.ndarray, scores: np.ndarray) -> dict[str, float | int | None]:

@@ -106,12 +106,14 @@ def jet_graphs(jets: PackedJets, features: Sequence[str]) -> list["dgl.DGLGraph"
 
 
 class DGLGraphBatches:
-    """(DGLJetBatch, labels) from a torch DataLoader over per-jet graphs, collated by dgl.batch."""
+    """(DGLJetBatch, targets) from a torch DataLoader over per-jet graphs, collated by dgl.batch."""
 
     def __init__(self, jets: PackedJets, features: Sequence[str], batch_size: int, shuffle: bool = False,
                  seed: int = 0, num_workers: int = 0) -> None:
+        from jettransfer.inputs.batches import target_tensors
+
         self.graphs = jet_graphs(jets, features)
-        self.labels = torch.from_numpy(jets.labels.astype(np.int64))
+        self.targets = target_tensors(jets)
         self.batch_size, self.shuffle, self.seed, self.epoch = batch_size, shuffle, seed, 0
         self.num_workers = num_workers
 
@@ -125,14 +127,14 @@ class DGLGraphBatches:
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
 
-    def __iter__(self) -> Iterator[tuple[DGLJetBatch, torch.Tensor]]:
+    def __iter__(self) -> Iterator[tuple[DGLJetBatch, dict[str, torch.Tensor]]]:
         generator = torch.Generator().manual_seed(self.seed + self.epoch)
         loader = torch.utils.data.DataLoader(
-            list(zip(self.graphs, self.labels)), batch_size=self.batch_size, shuffle=self.shuffle,
-            generator=generator, collate_fn=_collate, num_workers=self.num_workers)
+            list(zip(self.graphs, range(len(self.graphs)))), batch_size=self.batch_size, shuffle=self.shuffle,
+            generator=generator, collate_fn=self._collate, num_workers=self.num_workers)
         return iter(loader)
 
-
-def _collate(items: list[tuple["dgl.DGLGraph", torch.Tensor]]) -> tuple[DGLJetBatch, torch.Tensor]:
-    graphs, labels = zip(*items)
-    return DGLJetBatch(dgl.batch(graphs)), torch.stack(labels)
+    def _collate(self, items: list[tuple["dgl.DGLGraph", int]]) -> tuple[DGLJetBatch, dict[str, torch.Tensor]]:
+        graphs, index = zip(*items)
+        selected = torch.tensor(index, dtype=torch.long)
+        return DGLJetBatch(dgl.batch(graphs)), {name: values[selected] for name, values in self.targets.items()}

@@ -1,7 +1,6 @@
-"""Batched graphs as packed tensors, and the scatter operations message passing needs.
-
-Nodes of all jets in a batch are packed one after the other; `graph_index` names each node's
-jet. Edges are (src, dst) node pairs; a message flows from src and is aggregated at dst.
+"""The scatter operations message passing needs on packed graphs (inputs/graphs.py's
+GraphBatch): nodes of all jets in a batch one after the other, `graph_index` naming each node's
+jet; edges are (src, dst) node pairs, a message flows from src and is aggregated at dst.
 Works with any torch version and device; DGL is not required (see models/dgl_backend.py).
 """
 
@@ -23,35 +22,6 @@ class Edges:
         counts = torch.bincount(dst, minlength=n_nodes).to(dtype)
         # Clamped so that isolated nodes average to zero, not NaN.
         return cls(src, dst, counts.clamp_(min=1))
-
-
-@dataclass
-class GraphBatch:
-    x: torch.Tensor  # [N, F] node features
-    graph_index: torch.Tensor  # [N] int64, jet of each node, non-decreasing
-    n_graphs: int
-    src: torch.Tensor | None = None  # fixed edges (Lund trees); None for point clouds
-    dst: torch.Tensor | None = None
-    backbone_done: bool = False  # x already holds the (frozen) backbone's per-node output
-
-    def __post_init__(self) -> None:
-        counts = torch.bincount(self.graph_index, minlength=self.n_graphs)
-        # Counts in summation_dtype: with bf16 features (a cached frozen backbone's) 257 would be 256.
-        count_dtype = summation_dtype(self.x.dtype)
-        self.graph_size = counts.to(count_dtype).clamp(min=1)
-        self.nodes_per_graph = counts
-        self.fixed_edges = None if self.src is None else Edges.between(self.src, self.dst, self.x.shape[0], count_dtype)
-
-    def to(self, device: torch.device) -> "GraphBatch":
-        move = (lambda t: None if t is None else t.to(device, non_blocking=True))
-        return GraphBatch(self.x.to(device, non_blocking=True), self.graph_index.to(device, non_blocking=True),
-                          self.n_graphs, move(self.src), move(self.dst), self.backbone_done)
-
-    def mean_over_graph(self, node_values: torch.Tensor) -> torch.Tensor:
-        return mean_over_graph(node_values, self.graph_index, self.graph_size)
-
-    def knn_edges(self, points: torch.Tensor, k: int) -> Edges:
-        return knn_edges(points, self.graph_index, self.nodes_per_graph, k)
 
 
 def summation_dtype(dtype: torch.dtype) -> torch.dtype:

@@ -24,6 +24,8 @@ from jettransfer.physics.kinematics import azimuth, delta_phi, pseudorapidity, t
 
 PARTICLE_FEATURES = ("d_eta", "d_phi", "ln_pt", "ln_e", "ln_pt_rel", "ln_e_rel", "delta_r")
 FOUR_VECTOR = ("px", "py", "pz", "energy")
+# Seed 003's students: the seed's (pT, eta, phi, m) per particle made translation-free.
+SET_FEATURES = ("pt_rel", "d_eta", "d_phi", "mass")
 FRAMES = ("jet_axis", "atlas")
 _LOG_FLOOR = 1e-8
 
@@ -91,6 +93,18 @@ def particle_features(constituents: Constituents, frame: str = "jet_axis") -> np
     log = lambda x: np.log(np.maximum(x, _LOG_FLOOR))  # noqa: E731
     return np.stack([d_eta, d_phi, log(pt), log(p[:, 3]), log(pt / jet_pt[jet]), log(p[:, 3] / jet_p[jet, 3]),
                      np.hypot(d_eta, d_phi)], axis=1).astype(np.float32)
+
+
+def set_features(constituents: Constituents) -> np.ndarray:
+    """[N, 4] features in the order of SET_FEATURES: pT / pT_jet, d_eta and d_phi to the jet axis,
+    and the particle's mass sqrt(max(E^2 - |p|^2, 0)) in GeV."""
+    p, jet_p = constituents.momenta, constituents.jet_momenta()
+    jet = constituents.jet_of_row
+    pt = transverse_momentum(p[:, 0], p[:, 1])
+    d_eta = pseudorapidity(p[:, 0], p[:, 1], p[:, 2]) - pseudorapidity(jet_p[:, 0], jet_p[:, 1], jet_p[:, 2])[jet]
+    d_phi = delta_phi(azimuth(jet_p[:, 0], jet_p[:, 1])[jet], azimuth(p[:, 0], p[:, 1]))
+    mass = np.sqrt(np.maximum(p[:, 3] ** 2 - (p[:, :3] ** 2).sum(axis=1), 0.0))
+    return np.stack([pt / transverse_momentum(jet_p[:, 0], jet_p[:, 1])[jet], d_eta, d_phi, mass], axis=1).astype(np.float32)
 
 
 def _rotate_and_flip(x: np.ndarray, y: np.ndarray, weight: np.ndarray, jet: np.ndarray, n_jets: int):

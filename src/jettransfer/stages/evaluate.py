@@ -8,12 +8,13 @@ from typing import Any
 
 import numpy as np
 
-from jettransfer.config import training_settings
+from jettransfer.config import num_classes, run_objective, training_settings
 from jettransfer.data.atomic import atomic_path
-from jettransfer.data.packed_file import read_packed
 from jettransfer.data.npz import write_npz
-from jettransfer.evaluate.metrics import tagger_metrics
-from jettransfer.train.batches import jet_batches
+from jettransfer.data.packed_file import read_packed
+from jettransfer.evaluate.metrics import multiclass_metrics, multilabel_metrics, tagger_metrics
+from jettransfer.inputs.loaders import model_batches
+from jettransfer.objectives import build_objective
 from jettransfer.train.checkpoint import load_model
 from jettransfer.train.device import job_device
 from jettransfer.train.engine import predict_scores
@@ -22,16 +23,27 @@ from jettransfer.train.engine import predict_scores
 def evaluate_run(config: dict[str, Any], run: str, checkpoint: str | os.PathLike, test_path: str | os.PathLike,
                  scores_output: str | os.PathLike, metrics_output: str | os.PathLike, threads: int = 1,
                  gpus: int = 1) -> None:
-    """Scores and metrics of a run; on a free GPU when `gpus` >= 1 and there is one."""
+    """Scores and metrics of a run; on a free GPU when `gpus` >= 1 and there is one.
+
+    Scores: the signal probability (two classes), every class's probability (more), or the
+    existence probabilities and regressed kinematics (multilabel); with each jet's label and id."""
     model, spec = load_model(checkpoint)
     settings = training_settings(config, run, threads)
-    batches = jet_batches(read_packed(test_path), spec["features"], batch_size=1024, backend=settings.graph_backend)
+    objective_spec = run_objective(config, run)
+    objective = build_objective(objective_spec, num_classes(config, config["runs"][run]["task"]))
+    batches = model_batches(read_packed(test_path), spec["architecture"], spec["features"], batch_size=1024,
+                            backend=settings.graph_backend, pad_to=getattr(model, "n_particles", None))
     with job_device(threads, gpus) as device:
-        scores, labels = predict_scores(model, batches, device)
-    write_npz(scores_output, {"scores": scores, "labels": labels})
-    metrics = {"run": run, **tagger_metrics(labels, scores)}
+        scores, targets = predict_scores(model, batches, objective, device)
+    write_npz(scores_output, {"scores": scores, "labels": targets["label"], "ids": targets["id"]})
+    if objective_spec["name"] == "multilabel":
+        metrics = multilabel_metrics(targets, scores, objective.n_objects)
+    elif scores.ndim == 2:
+        metrics = multiclass_metrics(targets["label"], scores)
+    else:
+        metrics = tagger_metrics(targets["label"], scores)
     with atomic_path(metrics_output) as tmp:
-        tmp.write_text(json.dumps(metrics, indent=2))
+        tmp.write_text(json.dumps({"run": run, **metrics}, indent=2))
 
 
 def read_scores(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:

@@ -11,10 +11,11 @@ from typing import Any
 
 import numpy as np
 
-from jettransfer.config import config_hash
+from jettransfer.config import CONSTITUENT_FEATURES, config_hash, task_members
 from jettransfer.data.jet_file import concatenate_jets, read_jets
+from jettransfer.data.jet_ids import jet_ids
 from jettransfer.data.packed_file import PackedJets, concatenate_packed, make_packed, read_packed, write_packed
-from jettransfer.physics.constituents import FOUR_VECTOR, PARTICLE_FEATURES, Constituents, leading, particle_features
+from jettransfer.physics.constituents import Constituents, leading, particle_features, set_features
 from jettransfer.physics.lund import LUND_FEATURES, lund_forest, with_ln_kt_cut
 from jettransfer.physics.transforms import boost_along_x, keep_random, smear_energy_and_pt
 
@@ -34,24 +35,30 @@ def degrade(c: Constituents, spec: Mapping[str, Any], rng: np.random.Generator) 
 
 
 def represent(table_constituents: Constituents, labels: np.ndarray, jet_pt: np.ndarray, spec: Mapping[str, Any],
-              rng: np.random.Generator) -> PackedJets:
-    """Build one representation (a `representations` entry of the config) from constituents."""
+              rng: np.random.Generator, ids: np.ndarray | None = None) -> PackedJets:
+    """Build one representation (a `representations` entry of the config) from constituents;
+    jet j keeps `ids[j]` (default j) through every degradation."""
     c = degrade(table_constituents, spec.get("degrade", {}), rng)
     kind = spec["kind"]
     if kind == "lund_graph":
         forest = lund_forest(c.momenta, c.offsets)
         if spec.get("ln_kt_min") is not None:
             forest = with_ln_kt_cut(forest, spec["ln_kt_min"])
-        return make_packed(forest.features, forest.node_offsets, labels, jet_pt, LUND_FEATURES, kind, parent=forest.parent)
+        return make_packed(forest.features, forest.node_offsets, labels, jet_pt, LUND_FEATURES, kind, parent=forest.parent,
+                           ids=ids)
+    if kind not in ("particle_cloud", "constituents"):
+        raise ValueError(f"unknown representation kind {kind!r}")
     if spec.get("max_constituents") is not None:
         c = leading(c, spec["max_constituents"])
-    if kind == "particle_cloud" or (kind == "constituents" and spec.get("features", "particle") == "particle"):
-        features, names = particle_features(c, spec.get("frame", "jet_axis")), PARTICLE_FEATURES
-    elif kind == "constituents":
-        features, names = c.momenta.astype(np.float32), FOUR_VECTOR
+    chosen = spec.get("features", "particle") if kind == "constituents" else "particle"
+    if chosen == "particle":
+        features = particle_features(c, spec.get("frame", "jet_axis"))
+    elif chosen == "set":
+        features = set_features(c)
     else:
-        raise ValueError(f"unknown representation kind {kind!r}")
-    return make_packed(features, c.offsets, labels, jet_pt, names, kind)
+        features = c.momenta.astype(np.float32)
+    return make_packed(features, c.offsets, labels, jet_pt, CONSTITUENT_FEATURES[chosen], kind, ids=ids,
+                       four_momenta=c.momenta if spec.get("four_momenta") else None)
 
 
 def build_representation(config: dict[str, Any], representation: str, sample: str,
@@ -62,7 +69,7 @@ def build_representation(config: dict[str, Any], representation: str, sample: st
     seed = int(config_hash(config["seed"], representation, sample), 16) % 2**63
     start = time.monotonic()
     jets = represent(Constituents.from_table(table), table.jets["label"], table.jets["jet_pt"], spec,
-                     np.random.default_rng(seed))
+                     np.random.default_rng(seed), ids=jet_ids(sample, len(table.jets["label"])))
     seconds = time.monotonic() - start
     jets.provenance = {"jets": [os.fspath(p) for p in jet_paths], "representation": representation, "spec": spec,
                        "config_hash": config_hash(config["seed"], spec), "seed": seed}
@@ -71,21 +78,26 @@ def build_representation(config: dict[str, Any], representation: str, sample: st
     write_packed(output, jets)
 
 
-def split_balanced(signal: PackedJets, background: PackedJets, fractions: Mapping[str, float], seed: int) -> dict[str, PackedJets]:
-    """Equal numbers of signal and background jets; disjoint splits by construction (one permutation)."""
-    n = min(len(signal), len(background))
+def split_balanced(classes: Sequence[tuple[PackedJets, int]], fractions: Mapping[str, float],
+                   seed: int) -> dict[str, PackedJets]:
+    """Equal numbers of jets of every class (jets, label), the classes drawn in the order given;
+    disjoint splits by construction (one permutation per class). Each jet gets its class's label."""
+    n = min(len(jets) for jets, _ in classes)
     rng = np.random.default_rng(seed)
     bounds = np.floor(np.cumsum([0.0] + [fractions[s] for s in SPLITS]) * n).astype(int)
     bounds[-1] = n
-    order = {"signal": rng.permutation(len(signal))[:n], "background": rng.permutation(len(background))[:n]}
+    orders = [rng.permutation(len(jets))[:n] for jets, _ in classes]
     out = {}
     for i, split in enumerate(SPLITS):
-        parts = [signal.take(order["signal"][bounds[i]:bounds[i + 1]]),
-                 background.take(order["background"][bounds[i]:bounds[i + 1]])]
+        parts = []
+        for (jets, label), order in zip(classes, orders):
+            part = jets.take(order[bounds[i]:bounds[i + 1]])
+            part.labels = np.full(len(part), label, dtype=np.int64)
+            parts.append(part)
         merged = concatenate_packed(parts)
-        # Interleave signal and background so any prefix (e.g. a 10% training subset) stays balanced.
+        # Interleave the classes so any prefix (e.g. a 10% training subset) stays balanced.
         m = bounds[i + 1] - bounds[i]
-        interleave = np.stack([np.arange(m), np.arange(m) + m], axis=1).ravel()
+        interleave = (np.arange(m)[:, None] + m * np.arange(len(classes))[None, :]).ravel()
         out[split] = merged.take(interleave)
     return out
 
@@ -98,16 +110,19 @@ def standardise_splits(splits: Mapping[str, PackedJets]) -> dict[str, PackedJets
     return {name: jets.standardised(mean, std) for name, jets in splits.items()}
 
 
-def build_task_datasets(config: dict[str, Any], task: str, representation: str, signal_path: str | os.PathLike,
-                        background_path: str | os.PathLike, outputs: Mapping[str, str | os.PathLike]) -> None:
+def build_task_datasets(config: dict[str, Any], task: str, representation: str,
+                        class_paths: Sequence[str | os.PathLike], outputs: Mapping[str, str | os.PathLike]) -> None:
+    """The task's splits from its classes' representation files, in the order of
+    jettransfer.config.task_members (binary: signal, background)."""
     spec = config["representations"][representation]
-    signal, background = read_packed(signal_path, spec["kind"]), read_packed(background_path, spec["kind"])
-    splits = split_balanced(signal, background, config["splits"], config["seed"])
+    members = task_members(config, task)
+    classes = [(read_packed(path, spec["kind"]), label) for path, (_, label) in zip(class_paths, members, strict=True)]
+    splits = split_balanced(classes, config["splits"], config["seed"])
     if spec.get("standardise", False):
         splits = standardise_splits(splits)
     for split, jets in splits.items():
         jets.provenance = {"task": task, "split": split, "representation": representation,
-                           "signal": os.fspath(signal_path), "background": os.fspath(background_path),
+                           "classes": {sample: os.fspath(path) for path, (sample, _) in zip(class_paths, members)},
                            "seed": config["seed"], "config_hash": config_hash(config["seed"], config["splits"], spec)}
         log.info("%s %s %s: %d jets", task, representation, split, len(jets))
         write_packed(outputs[split], jets)

@@ -14,7 +14,10 @@ from jettransfer.stages.evaluate import read_scores
 
 
 def metrics_table(config: dict[str, Any], table: str, metrics_paths: Mapping[str, str], summary_paths: Mapping[str, str],
-                  csv_path: str | os.PathLike, markdown_path: str | os.PathLike) -> None:
+                  csv_path: str | os.PathLike, markdown_path: str | os.PathLike,
+                  measurement_paths: Mapping[str, str] | None = None) -> None:
+    """The table's runs, one row each; with `measurement_paths` (the measure_model rule's JSON)
+    also parameters, FLOPs per jet in both conventions and CPU latency per jet."""
     spec = config["tables"][table]
     rows = []
     for run in spec["runs"]:
@@ -29,14 +32,26 @@ def metrics_table(config: dict[str, Any], table: str, metrics_paths: Mapping[str
             "Rej@50%": metrics["rejection_at_50"], "Rej@50% error": metrics["rejection_at_50_error"],
             "n_test": metrics["n_signal"] + metrics["n_background"],
             "ms/sample/epoch": summary["ms_per_sample_epoch"], "device": summary["device"],
-        })
+        } | (model_costs(json.loads(open(measurement_paths[run]).read())) if measurement_paths else {}))
     write_table(rows, csv_path, markdown_path, spec.get("title", table),
-                formats={"AUC": ".4f", "accuracy": ".4f", "Rej@30%": ".1f", "Rej@50%": ".1f", "ms/sample/epoch": ".3f"},
+                formats={"AUC": ".4f", "accuracy": ".4f", "Rej@30%": ".1f", "Rej@50%": ".1f", "ms/sample/epoch": ".3f",
+                         "MFLOPs/jet": ".4g", "MMACs/jet": ".4g", "ms/jet batch 1": ".4f", "ms/jet batch 1024": ".4f"},
                 errors={"Rej@30%": "Rej@30% error", "Rej@50%": "Rej@50% error"},
                 notes=[f"Rej@X% = 1/eps_background at signal efficiency X%, on the test split (n_test jets, half of them "
                        f"background), ± its standard deviation over {BOOTSTRAP_SAMPLES} bootstrap resamplings of the "
                        f"test set; '-' where fewer than {MIN_BACKGROUND_PAST_CUT} background jets pass the cut "
-                       "(a larger test set is needed to quote it)."])
+                       "(a larger test set is needed to quote it)."]
+                + (["FLOPs by torch's FlopCounterMode, one multiply-add = 2 FLOPs (MMACs: the papers' convention, "
+                    "1 per multiply-add); latency: median per jet of model(batch) on one CPU thread."]
+                   if measurement_paths else []))
+
+
+def model_costs(measured: dict[str, Any]) -> dict[str, Any]:
+    """A measurement's table columns: parameters, FLOPs and MACs per jet, CPU latency per jet."""
+    cpu = next(entry for entry in measured["latency"] if entry["device"] == "cpu")
+    return {"parameters": measured["parameters"], "MFLOPs/jet": measured["flops_per_jet"] / 1e6,
+            "MMACs/jet": measured["macs_per_jet"] / 1e6, "ms/jet batch 1": cpu["batch_1"]["median_ms_per_jet"],
+            "ms/jet batch 1024": cpu["batch_1024"]["median_ms_per_jet"]}
 
 
 def roc_figure(config: dict[str, Any], figure: str, score_paths: Mapping[str, str],

@@ -1,21 +1,25 @@
-"""Stage: train one run (scratch, fine-tune or frozen) and write checkpoint, history and timing."""
+"""Stage: train one run (scratch, fine-tune or frozen; any objective) and write checkpoint,
+history and timing."""
 
 from __future__ import annotations
 
 import json
 import logging
 import os
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch
 
-from jettransfer.config import config_hash, model_spec, training_settings
+from jettransfer.config import config_hash, model_spec, num_classes, run_objective, training_settings
 from jettransfer.data.atomic import atomic_path
+from jettransfer.data.logits_file import aligned_logits
 from jettransfer.data.packed_file import read_packed
+from jettransfer.inputs.loaders import model_batches
 from jettransfer.models.registry import build_model, count_parameters
-from jettransfer.train.batches import jet_batches
+from jettransfer.objectives import build_objective
 from jettransfer.train.checkpoint import save_checkpoint
 from jettransfer.train.device import device_name, job_device
 from jettransfer.train.engine import train_tagger
@@ -28,37 +32,44 @@ log = logging.getLogger(__name__)
 def train_run(config: dict[str, Any], run: str, train_path: str | os.PathLike, validation_path: str | os.PathLike,
               source_checkpoint: str | os.PathLike | None, checkpoint: str | os.PathLike,
               history: str | os.PathLike, summary: str | os.PathLike, last_checkpoint: str | os.PathLike | None = None,
-              threads: int = 1, gpus: int = 1) -> None:
+              threads: int = 1, gpus: int = 1, teacher_logits: Mapping[str, str | os.PathLike] | None = None) -> None:
     """Train one run. `checkpoint` gets the best epoch's weights, `last_checkpoint` the final
     epoch's full training state. While training, that state is kept after every epoch in
     resume.pt beside `checkpoint`; a rerun after an interruption continues from it. With
-    `gpus` >= 1 a free GPU is used when there is one (see jettransfer.train.device)."""
+    `gpus` >= 1 a free GPU is used when there is one (see jettransfer.train.device). A
+    distillation run reads its teacher's logits, {"train": path, "validation": path}, by jet id."""
     with job_device(threads, gpus) as device:
         spec_run = config["runs"][run]
         settings = training_settings(config, run, threads)
-        spec = model_spec(config, spec_run["model"])
+        objective = build_objective(run_objective(config, run), num_classes(config, spec_run["task"]))
+        spec = model_spec(config, spec_run["model"]) | {"num_classes": objective.output_size}
         torch.manual_seed(settings.seed)
-        model = build_model(spec["architecture"], len(spec["features"]), spec["params"])
-        prepare_model(model, spec_run["mode"], spec, source_checkpoint)
+        model = build_model(spec["architecture"], len(spec["features"]), spec["params"], spec["num_classes"])
+        prepare_model(model, spec_run["mode"], spec, source_checkpoint, reinit_head=settings.reinit_head)
 
-        train_graphs = read_packed(train_path)
+        train_jets = read_packed(train_path)
         if settings.train_fraction < 1.0:
-            # The split is interleaved signal/background, so a prefix stays balanced.
-            train_graphs = train_graphs.take(np.arange(max(2, int(round(settings.train_fraction * len(train_graphs))))))
-        train = jet_batches(train_graphs, spec["features"], settings.batch_size, shuffle=True, seed=settings.seed,
-                            backend=settings.graph_backend)
-        validation = jet_batches(read_packed(validation_path), spec["features"], settings.batch_size,
-                                 backend=settings.graph_backend)
-        log.info("run %s: %s, mode %s, %d parameters, %d training jets, device %s, %s graphs", run,
-                 spec_run["model"], spec_run["mode"], count_parameters(model), len(train_graphs), device_name(device),
-                 settings.graph_backend)
+            # The split interleaves its classes, so a prefix stays balanced.
+            train_jets = train_jets.take(np.arange(max(2, int(round(settings.train_fraction * len(train_jets))))))
+        splits = {"train": train_jets, "validation": read_packed(validation_path)}
+        batches = {split: model_batches(jets, spec["architecture"], spec["features"], settings.batch_size,
+                                        shuffle=split == "train", seed=settings.seed, backend=settings.graph_backend,
+                                        pad_to=getattr(model, "n_particles", None))
+                   for split, jets in splits.items()}
+        if teacher_logits:
+            batches = {split: loader.with_targets({"teacher_logits": torch.from_numpy(
+                aligned_logits(teacher_logits[split], splits[split].ids))}) for split, loader in batches.items()}
+        log.info("run %s: %s, mode %s, objective %s, %d parameters, %d training jets, device %s, %s graphs", run,
+                 spec_run["model"], spec_run["mode"], run_objective(config, run)["name"], count_parameters(model),
+                 len(train_jets), device_name(device), settings.graph_backend)
 
         resume_path = os.path.join(os.path.dirname(os.fspath(checkpoint)), "resume.pt")
-        fingerprint = config_hash(spec, spec_run["mode"],
+        inputs = (train_path, validation_path, source_checkpoint, *(teacher_logits or {}).values())
+        fingerprint = config_hash(spec, spec_run["mode"], run_objective(config, run),
                                   {k: v for k, v in settings.__dict__.items() if k != "threads"},
-                                  [_file_identity(p) for p in (train_path, validation_path, source_checkpoint) if p])
-        result = train_tagger(model, train, validation, settings, spec_run["mode"], device,
-                              resume_path=resume_path, fingerprint=fingerprint)
+                                  [_file_identity(p) for p in inputs if p])
+        result = train_tagger(model, batches["train"], batches["validation"], settings, spec_run["mode"], device,
+                              objective, resume_path=resume_path, fingerprint=fingerprint)
         model.load_state_dict(result.best_state)
         save_checkpoint(checkpoint, model, spec,
                         {"run": run, "mode": spec_run["mode"], "best_epoch": result.best_epoch})
@@ -71,9 +82,10 @@ def train_run(config: dict[str, Any], run: str, train_path: str | os.PathLike, v
         with atomic_path(summary) as tmp:
             tmp.write_text(json.dumps({
                 "run": run, "model": spec_run["model"], "mode": spec_run["mode"], "task": spec_run["task"],
+                "objective": run_objective(config, run)["name"], "select_best": settings.select_best,
                 "parameters": count_parameters(model),
                 "trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
-                "n_train": len(train_graphs), "epochs": settings.epochs, "best_epoch": result.best_epoch,
+                "n_train": len(train_jets), "epochs": settings.epochs, "best_epoch": result.best_epoch,
                 "ms_per_sample_epoch": result.ms_per_sample_epoch, "peak_memory_mb": result.peak_memory_mb,
                 "device": device_name(device), "total_train_seconds": sum(r.seconds for r in result.history),
                 "resumed_from_epoch": result.resumed_from_epoch, "graph_backend": settings.graph_backend,

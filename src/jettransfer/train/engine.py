@@ -1,5 +1,10 @@
-"""One training engine for every tagger and mode: Adam, step LR schedule, best-epoch selection,
-an epoch-by-epoch resumable state, progress on the terminal."""
+"""One training engine for every model, input family, objective and mode: the optimiser and
+LR schedule of the settings, best-epoch selection, an epoch-by-epoch resumable state, progress
+on the terminal.
+
+The engine knows batches only as (batch, targets) pairs with `.to(device)`, and what is learnt
+only through the objective (jettransfer.objectives): `objective.outputs(model, batch)`,
+`objective.loss(outputs, targets)`, `objective.metrics(...)`, `objective.scores(...)`."""
 
 from __future__ import annotations
 
@@ -15,18 +20,24 @@ import numpy as np
 import torch
 from torch import nn
 
+from jettransfer.inputs.batches import move_targets
+from jettransfer.objectives.base import Objective
 from jettransfer.train.frozen_features import can_cache_frozen_features, with_frozen_features
 from jettransfer.train.modes import set_train_mode
+from jettransfer.train.optimisation import build_optimiser
 from jettransfer.train.precision import autocast_context, autocast_dtype, describe_precision
 from jettransfer.train.progress import EpochProgress
 from jettransfer.train.resume import ResumeState, load_resume_state, save_resume_state
+from jettransfer.train.schedule import LearningRateSchedule
 from jettransfer.train.settings import TrainingSettings
 
 log = logging.getLogger(__name__)
 
+SELECTIONS = ("val_loss", "val_accuracy", "val_auc")  # what "best epoch" means; val_loss is lowest, the others highest
+
 
 class Batches(Protocol):
-    """What the engine iterates: (batch, labels) pairs, reshuffled by set_epoch."""
+    """What the engine iterates: (batch, targets) pairs, reshuffled by set_epoch."""
 
     def __iter__(self) -> Any: ...
     def __len__(self) -> int: ...  # number of batches
@@ -39,12 +50,24 @@ class Batches(Protocol):
 class EpochRecord:
     epoch: int
     train_loss: float
-    train_accuracy: float
     val_loss: float
-    val_accuracy: float
     learning_rate: float
     seconds: float
     samples_per_second: float
+    train_metrics: dict[str, float] = field(default_factory=dict)
+    val_metrics: dict[str, float] = field(default_factory=dict)
+
+    def row(self) -> dict[str, Any]:
+        """One history.csv row: epoch, train loss and metrics, validation loss and metrics, LR, time."""
+        return {"epoch": self.epoch, "train_loss": self.train_loss,
+                **{f"train_{k}": v for k, v in self.train_metrics.items()},
+                "val_loss": self.val_loss, **{f"val_{k}": v for k, v in self.val_metrics.items()},
+                "learning_rate": self.learning_rate, "seconds": self.seconds,
+                "samples_per_second": self.samples_per_second}
+
+    def value(self, name: str) -> float:
+        """A selection's value: val_loss or val_<metric>."""
+        return self.val_loss if name == "val_loss" else self.val_metrics[name.removeprefix("val_")]
 
 
 @dataclass
@@ -58,11 +81,13 @@ class TrainingResult:
     resumed_from_epoch: int = 0
 
     def history_rows(self) -> list[dict[str, Any]]:
-        return [asdict(r) for r in self.history]
+        return [r.row() for r in self.history]
 
 
-def initial_learning_rate(settings: TrainingSettings, mode: str) -> float:
-    return settings.learning_rate / settings.finetune_lr_divisor if mode == "finetune" else settings.learning_rate
+def is_better(value: float, best: float | None, selection: str) -> bool:
+    if best is None:
+        return True
+    return value < best if selection == "val_loss" else value > best
 
 
 def train_tagger(
@@ -72,29 +97,33 @@ def train_tagger(
     settings: TrainingSettings,
     mode: str,
     device: torch.device,
+    objective: Objective,
     resume_path: str | os.PathLike | None = None,
     fingerprint: str = "",
     on_epoch_end: Callable[[EpochRecord], None] | None = None,
 ) -> TrainingResult:
-    """Train for settings.epochs; keep the weights of the epoch with the lowest validation loss.
+    """Train for settings.epochs; keep the weights of the best epoch by settings.select_best.
 
-    With `resume_path`, the full state (weights, optimiser, schedule, RNG, history, best epoch)
-    is written there after every epoch, and a state found there with the same `fingerprint` is
-    continued from, so an interrupted training ends exactly as an uninterrupted one would.
+    `mode` is the transfer mode (scratch, finetune, frozen: train/modes.py): fine-tuning starts
+    at the LR divided by finetune_lr_divisor. With `resume_path`, the full state (weights,
+    optimiser, RNG, history, best epoch) is written there after every epoch, and a state found
+    there with the same `fingerprint` is continued from, so an interrupted training ends exactly
+    as an uninterrupted one would.
     """
+    if settings.select_best not in SELECTIONS:
+        raise ValueError(f"unknown select_best {settings.select_best!r}; known: {SELECTIONS}")
     model.to(device)
-    trainable = [p for p in model.parameters() if p.requires_grad]
-    optimiser = torch.optim.Adam(trainable, lr=initial_learning_rate(settings, mode))
-    schedule = torch.optim.lr_scheduler.MultiStepLR(optimiser, milestones=list(settings.lr_milestones), gamma=settings.lr_decay)
-    loss_fn = nn.CrossEntropyLoss()
-    state = ResumeState(history=[], best_loss=float("inf"), best_epoch=0, best_state=copy.deepcopy(model.state_dict()))
+    optimiser = build_optimiser(model, settings, mode)
+    base_lrs = [group["lr"] for group in optimiser.param_groups]
+    schedule = LearningRateSchedule(settings, len(train))
+    trainable = [p for group in optimiser.param_groups for p in group["params"]]
+    state = ResumeState(history=[], best_value=None, best_epoch=0, best_state=copy.deepcopy(model.state_dict()))
     if resume_path is not None:
         found = load_resume_state(resume_path, fingerprint)
         if found is not None:
             state = found
             model.load_state_dict(state.model_state)
             optimiser.load_state_dict(state.optimiser_state)
-            schedule.load_state_dict(state.schedule_state)
             torch.set_rng_state(state.rng_state)
             if device.type == "cuda" and state.cuda_rng_state is not None:
                 torch.cuda.set_rng_state(state.cuda_rng_state, device)
@@ -112,42 +141,49 @@ def train_tagger(
             # Counted in the first epoch's time: the cost is paid, once.
             train, cache_frozen = with_frozen_features(model, train, device, settings.mixed_precision), False
         train.set_epoch(epoch)
+        objective.start_epoch(epoch, settings.seed)
         set_train_mode(model)
         total_loss = torch.zeros((), device=device)
-        correct = torch.zeros((), dtype=torch.long, device=device)
+        sums: dict[str, torch.Tensor] = {}
         seen = 0
         progress.start_epoch(epoch)
-        for step, (batch, labels) in enumerate(train, start=1):
-            batch, labels = batch.to(device), labels.to(device, non_blocking=True)
+        for step, (batch, targets) in enumerate(train):
+            batch, targets = batch.to(device), move_targets(targets, device)
+            schedule.apply(optimiser, base_lrs, epoch, step)
             optimiser.zero_grad(set_to_none=True)
             with autocast_context(device, settings.mixed_precision):
-                logits = model(batch)
-                loss = loss_fn(logits.float(), labels)
+                outputs = objective.outputs(model, batch)
+                loss = objective.loss(outputs, targets)
             loss.backward()
+            if settings.grad_clip_norm is not None:
+                torch.nn.utils.clip_grad_norm_(trainable, settings.grad_clip_norm)
             optimiser.step()
             # Accumulated on the device: no synchronisation per step.
-            total_loss += loss.detach() * len(labels)
-            correct += (logits.detach().argmax(dim=1) == labels).sum()
-            seen += len(labels)
+            n = len(targets["id"])
+            total_loss += loss.detach() * n
+            _accumulate(sums, objective.metrics(outputs, targets))
+            seen += n
             if progress.due():
-                progress.update(step, seen, total_loss.item() / seen, correct.item() / seen)
+                progress.update(step + 1, seen, total_loss.item() / seen, _means(sums, seen))
         if device.type == "cuda":
             torch.cuda.synchronize(device)
         seconds = time.perf_counter() - start
         learning_rate = optimiser.param_groups[0]["lr"]
-        schedule.step()
-        val_loss, val_accuracy = evaluate_loss(model, validation, device, settings.mixed_precision)
-        record = EpochRecord(epoch, total_loss.item() / max(seen, 1), correct.item() / max(seen, 1), val_loss,
-                             val_accuracy, learning_rate, seconds, seen / seconds)
+        val_loss, val_metrics = evaluate_loss(model, validation, objective, device, settings.mixed_precision,
+                                              ranked=settings.select_best == "val_auc", seed=settings.seed)
+        record = EpochRecord(epoch, total_loss.item() / max(seen, 1), val_loss, learning_rate, seconds,
+                             seen / seconds, _means(sums, seen), val_metrics)
         progress.finish_epoch()
         state.history.append(record)
-        log.info("epoch %d/%d  loss %.4f  acc %.4f  val_loss %.4f  val_acc %.4f  %.1f s  %.0f samples/s  ETA %.0f s",
-                 epoch, settings.epochs, record.train_loss, record.train_accuracy, val_loss, val_accuracy, seconds,
-                 record.samples_per_second, seconds * (settings.epochs - epoch))
-        if val_loss < state.best_loss:
-            state.best_loss, state.best_epoch, state.best_state = val_loss, epoch, copy.deepcopy(model.state_dict())
+        log.info("epoch %d/%d  loss %.4f  %s  val_loss %.4f  %s  %.1f s  %.0f samples/s  ETA %.0f s",
+                 epoch, settings.epochs, record.train_loss, _shown(record.train_metrics), val_loss,
+                 _shown(record.val_metrics, "val_"), seconds, record.samples_per_second,
+                 seconds * (settings.epochs - epoch))
+        value = record.value(settings.select_best)
+        if is_better(value, state.best_value, settings.select_best):
+            state.best_value, state.best_epoch, state.best_state = value, epoch, copy.deepcopy(model.state_dict())
         if resume_path is not None:
-            state.capture(model, optimiser, schedule, device)
+            state.capture(model, optimiser, device)
             save_resume_state(resume_path, state, fingerprint)
         if on_epoch_end is not None:
             on_epoch_end(record)
@@ -164,36 +200,71 @@ def train_tagger(
 
 
 @torch.no_grad()
-def predict_scores(model: nn.Module, batches: Iterable, device: torch.device) -> tuple[np.ndarray, np.ndarray]:
-    """Signal probability and true label of every jet, in file order.
+def predict_scores(model: nn.Module, batches: Iterable, objective: Objective,
+                   device: torch.device) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The objective's scores of every jet, in file order, and its targets (label, id, ...).
 
     Always in float32, also for a model trained in mixed precision: bf16 logits (8 bits of
     mantissa) would give many jets the same score and coarsen the ROC curve."""
     model.to(device).eval()
-    scores, labels = [], []
-    for batch, y in batches:
-        logits = model(batch.to(device))
-        scores.append(torch.softmax(logits.float(), dim=1)[:, 1].cpu())
-        labels.append(y)
-    return torch.cat(scores).numpy().astype(np.float64), torch.cat(labels).numpy()
+    scores, targets = [], []
+    for batch, batch_targets in batches:
+        scores.append(objective.scores(model(batch.to(device))).cpu())
+        targets.append(batch_targets)
+    return (torch.cat(scores).numpy().astype(np.float64),
+            {name: torch.cat([t[name] for t in targets]).numpy() for name in targets[0]} if targets else {})
 
 
 @torch.no_grad()
-def evaluate_loss(model: nn.Module, batches: Iterable, device: torch.device,
-                  mixed_precision: bool = False) -> tuple[float, float]:
+def predict_outputs(model: nn.Module, batches: Iterable, device: torch.device) -> tuple[np.ndarray, np.ndarray]:
+    """The model's raw outputs (logits) per jet in float32, in file order, and the jets' ids."""
+    model.to(device).eval()
+    outputs, ids = [], []
+    for batch, targets in batches:
+        outputs.append(model(batch.to(device)).float().cpu())
+        ids.append(targets["id"])
+    return torch.cat(outputs).numpy(), torch.cat(ids).numpy()
+
+
+@torch.no_grad()
+def evaluate_loss(model: nn.Module, batches: Iterable, objective: Objective, device: torch.device,
+                  mixed_precision: bool = False, ranked: bool = False, seed: int = 0) -> tuple[float, dict[str, float]]:
+    """Mean loss and metrics per jet over `batches`; with `ranked`, also the objective's metrics
+    over the whole split's scores (AUC)."""
     model.eval()
-    loss_fn = nn.CrossEntropyLoss(reduction="sum")
+    objective.start_epoch(0, seed)  # epoch 0: the same random views at every validation
     total = torch.zeros((), device=device)
-    correct = torch.zeros((), dtype=torch.long, device=device)
+    sums: dict[str, torch.Tensor] = {}
+    scores, collected = [], []
     seen = 0
-    for batch, labels in batches:
+    for batch, targets in batches:
+        batch, targets = batch.to(device), move_targets(targets, device)
         with autocast_context(device, mixed_precision):
-            logits = model(batch.to(device)).float()
-        labels = labels.to(device)
-        total += loss_fn(logits, labels)
-        correct += (logits.argmax(dim=1) == labels).sum()
-        seen += len(labels)
-    return total.item() / max(seen, 1), correct.item() / max(seen, 1)
+            outputs = objective.outputs(model, batch)
+        total += objective.loss(outputs, targets, reduction="sum")
+        _accumulate(sums, objective.metrics(outputs, targets))
+        if ranked:
+            scores.append(objective.scores(outputs).cpu())
+            collected.append({k: v.cpu() for k, v in targets.items()})
+        seen += len(targets["id"])
+    metrics = _means(sums, seen)
+    if ranked and scores:
+        metrics |= objective.ranked_metrics(torch.cat(scores).numpy(),
+                                            {k: torch.cat([t[k] for t in collected]).numpy() for k in collected[0]})
+    return total.item() / max(seen, 1), metrics
+
+
+def _accumulate(sums: dict[str, torch.Tensor], batch_sums: dict[str, torch.Tensor]) -> None:
+    for name, value in batch_sums.items():
+        sums[name] = sums[name] + value.detach() if name in sums else value.detach().clone()
+
+
+def _means(sums: dict[str, torch.Tensor], seen: int) -> dict[str, float]:
+    return {name: value.item() / max(seen, 1) for name, value in sums.items()}
+
+
+def _shown(metrics: dict[str, float], prefix: str = "") -> str:
+    return "  ".join(f"{prefix}{name} {value:.4f}" for name, value in metrics.items())
 
 
 def _peak_memory_mb(device: torch.device) -> float:

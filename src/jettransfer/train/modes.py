@@ -12,22 +12,32 @@ from jettransfer.train.checkpoint import load_compatible_weights
 MODES = ("scratch", "finetune", "frozen")
 
 
-def prepare_model(model: nn.Module, mode: str, spec: dict[str, Any], source_checkpoint: str | os.PathLike | None) -> None:
-    """scratch: as built. finetune: source weights, all trainable (the LR is divided elsewhere).
-    frozen: source weights; backbone frozen and kept in eval mode so BatchNorm statistics do not
-    drift; head re-initialised."""
+def prepare_model(model: nn.Module, mode: str, spec: dict[str, Any], source_checkpoint: str | os.PathLike | None,
+                  reinit_head: bool = False) -> None:
+    """scratch: as built. finetune: source weights, all trainable (the LR is divided elsewhere);
+    with `reinit_head`, the head re-initialised. frozen: source weights; backbone frozen and kept
+    in eval mode so BatchNorm statistics do not drift; head re-initialised.
+
+    A re-initialised head takes nothing from the source, which may then have another head (a
+    contrastive projection, another number of classes)."""
     if mode not in MODES:
         raise ValueError(f"unknown training mode {mode!r}; known: {MODES}")
     if mode == "scratch":
         return
     if source_checkpoint is None:
         raise ValueError(f"mode {mode!r} needs a source checkpoint")
-    load_compatible_weights(source_checkpoint, model, spec)
+    new_head = mode == "frozen" or reinit_head
+    load_compatible_weights(source_checkpoint, model, spec, backbone_only=new_head)
     if mode == "frozen":
         freeze_backbone(model)
-        for layer in model.head.modules():
-            if hasattr(layer, "reset_parameters") and layer is not model.head:
-                layer.reset_parameters()
+    if new_head:
+        reset_head(model)
+
+
+def reset_head(model: nn.Module) -> None:
+    for layer in model.head.modules():
+        if hasattr(layer, "reset_parameters") and layer is not model.head:
+            layer.reset_parameters()
 
 
 def freeze_backbone(model: nn.Module) -> None:

@@ -19,25 +19,25 @@ from jettransfer.data.atomic import atomic_path
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+_STATE_FIELDS = ("best_value", "best_epoch", "best_state", "model_state", "optimiser_state", "rng_state", "cuda_rng_state")
 
 
 @dataclass
 class ResumeState:
     history: list[Any]  # EpochRecord per finished epoch
-    best_loss: float
+    best_value: float | None  # of the selection (settings.select_best) at best_epoch
     best_epoch: int
     best_state: dict[str, Any] = field(repr=False)
     model_state: dict[str, Any] = field(default_factory=dict, repr=False)
     optimiser_state: dict[str, Any] = field(default_factory=dict, repr=False)
-    schedule_state: dict[str, Any] = field(default_factory=dict, repr=False)
     rng_state: torch.Tensor | None = field(default=None, repr=False)
     cuda_rng_state: torch.Tensor | None = field(default=None, repr=False)
 
-    def capture(self, model: nn.Module, optimiser: torch.optim.Optimizer, schedule: Any, device: torch.device) -> None:
+    def capture(self, model: nn.Module, optimiser: torch.optim.Optimizer, device: torch.device) -> None:
+        # No scheduler state: the LR is a function of the position in training (train/schedule.py).
         self.model_state = model.state_dict()
         self.optimiser_state = optimiser.state_dict()
-        self.schedule_state = schedule.state_dict()
         self.rng_state = torch.get_rng_state()
         self.cuda_rng_state = torch.cuda.get_rng_state(device) if device.type == "cuda" else None
 
@@ -47,8 +47,7 @@ def save_resume_state(path: str | os.PathLike, state: ResumeState, fingerprint: 
         "format": FORMAT_VERSION,
         "fingerprint": fingerprint,
         "history": [asdict(r) for r in state.history],
-        **{k: getattr(state, k) for k in ("best_loss", "best_epoch", "best_state", "model_state", "optimiser_state",
-                                          "schedule_state", "rng_state", "cuda_rng_state")},
+        **{k: getattr(state, k) for k in _STATE_FIELDS},
     }
     with atomic_path(path) as tmp:
         torch.save(payload, tmp)
@@ -70,6 +69,5 @@ def load_resume_state(path: str | os.PathLike, fingerprint: str) -> ResumeState 
         return None
     return ResumeState(
         history=[EpochRecord(**row) for row in payload["history"]],
-        **{k: payload[k] for k in ("best_loss", "best_epoch", "best_state", "model_state", "optimiser_state",
-                                   "schedule_state", "rng_state", "cuda_rng_state")},
+        **{k: payload[k] for k in _STATE_FIELDS},
     )

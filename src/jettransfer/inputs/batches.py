@@ -1,0 +1,76 @@
+"""What every loader shares: the shuffled order of an epoch, batching by index, the targets."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import numpy as np
+import torch
+
+from jettransfer.data.packed_file import PackedJets
+
+
+def target_tensors(jets: PackedJets) -> dict[str, torch.Tensor]:
+    """Per-jet targets of a packed file as tensors: label, id and any stored target arrays."""
+    targets = {"label": torch.from_numpy(jets.labels.astype(np.int64)), "id": torch.from_numpy(jets.ids.astype(np.int64))}
+    for name, values in jets.targets.items():
+        targets[name] = torch.from_numpy(np.ascontiguousarray(values))
+    return targets
+
+
+class IndexedBatches:
+    """Iterate (batch, targets). With shuffle, epoch e uses the permutation of seed + e.
+
+    Subclasses build one batch of their family from an index of jets (`make_batch`)."""
+
+    def __init__(self, jets: PackedJets, batch_size: int, shuffle: bool = False, seed: int = 0) -> None:
+        self.jets = jets
+        self.targets = target_tensors(jets)
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.seed = seed
+        self.epoch = 0
+
+    def __len__(self) -> int:
+        return -(-len(self.jets) // self.batch_size)
+
+    @property
+    def n_samples(self) -> int:
+        return len(self.jets)
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def in_file_order(self) -> "IndexedBatches":
+        ordered = copy.copy(self)
+        ordered.shuffle = False
+        return ordered
+
+    def with_targets(self, extra: Mapping[str, torch.Tensor]) -> "IndexedBatches":
+        """The same batches with more per-jet targets (in file order, one row per jet)."""
+        for name, values in extra.items():
+            if len(values) != len(self.jets):
+                raise ValueError(f"target {name!r} has {len(values)} rows for {len(self.jets)} jets")
+        extended = copy.copy(self)
+        extended.targets = {**self.targets, **extra}
+        return extended
+
+    def __iter__(self) -> Iterator[tuple[Any, dict[str, torch.Tensor]]]:
+        order = np.arange(len(self.jets))
+        if self.shuffle:
+            order = np.random.default_rng(self.seed + self.epoch).permutation(len(self.jets))
+        for start in range(0, len(order), self.batch_size):
+            yield self.batch(order[start : start + self.batch_size])
+
+    def batch(self, index: np.ndarray) -> tuple[Any, dict[str, torch.Tensor]]:
+        selected = torch.from_numpy(np.asarray(index, dtype=np.int64))
+        return self.make_batch(index), {name: values.index_select(0, selected) for name, values in self.targets.items()}
+
+    def make_batch(self, index: np.ndarray) -> Any:
+        raise NotImplementedError
+
+
+def move_targets(targets: Mapping[str, torch.Tensor], device: torch.device) -> dict[str, torch.Tensor]:
+    return {name: values.to(device, non_blocking=True) for name, values in targets.items()}

@@ -170,6 +170,9 @@ def _check_references(config: dict[str, Any], source: str) -> None:
                 if run in runs:
                     need(run_objective(config, run)["name"] in SCORED_OBJECTIVES, f"{kind}.{name}.runs",
                          f"run {run!r} ({run_objective(config, run)['name']}) has no test scores to show")
+                if run in runs and kind == "figures" and runs[run]["task"] in tasks:
+                    need(num_classes(config, runs[run]["task"]) == 2, f"{kind}.{name}.runs",
+                         f"run {run!r} has {num_classes(config, runs[run]['task'])} classes: a ROC curve needs a binary task")
             if "reference" in item:
                 need(item["reference"] in item["runs"], f"{kind}.{name}.reference", "must be one of the figure's runs")
     if not problems:

@@ -114,6 +114,10 @@ def test_a_multiclass_task_and_a_distillation_run_validate_with_defaults(tiny_co
     config["runs"]["three_teacher"] = {"task": "three", "model": "lundnet5", "mode": "scratch"}
     config["runs"]["three_student"] = {"task": "three", "model": "particlenet_lite", "mode": "scratch",
                                        "objective": {"name": "distillation", "teacher": "three_teacher"}}
+    config["figures"]["roc_transfer_top500"]["runs"].append("three_student")
+    with pytest.raises(ConfigError, match=r"figures\.roc_transfer_top500\.runs: run 'three_student' has 3 classes"):
+        validate_config(config)
+    config["figures"]["roc_transfer_top500"]["runs"].remove("three_student")
     config = validate_config(config)
     assert config["runs"]["three_student"]["objective"] == {"name": "distillation", "teacher": "three_teacher",
                                                            "temperature": 1.0, "alpha": 0.5}

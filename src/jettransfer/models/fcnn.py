@@ -38,24 +38,13 @@ def leading_particles(batch: ParticleSetBatch, n_particles: int) -> torch.Tensor
     return x.flatten(1)
 
 
-class FCNN(nn.Module):
-    def __init__(
-        self,
-        input_dim: int,
-        num_classes: int = 2,
-        n_particles: int = 200,
-        hidden: Sequence[int] = (400,) * 5,
-        dropout: float = 0.0,
-    ) -> None:
+class FlattenedParticlesTagger(nn.Module):
+    """Layers on the flattened leading particles, then a Linear head: what the FCNN and the MLP
+    share. Subclasses give the layers and the width they end in."""
+
+    def __init__(self, n_particles: int, layers: Sequence[nn.Module], width: int, num_classes: int) -> None:
         super().__init__()
         self.n_particles = n_particles  # the loader pads to this
-        layers: list[nn.Module] = []
-        width = n_particles * input_dim
-        for size in hidden:
-            # Dropout is always present (identity at p = 0) so that state-dict keys do not depend
-            # on the dropout rate, and weights transfer between runs that differ only in it.
-            layers += [nn.Linear(width, size), nn.ReLU(), nn.Dropout(dropout)]
-            width = size
         self.backbone = nn.Sequential(*layers)
         self.head = nn.Linear(width, num_classes)
         self.backbone_frozen = False
@@ -64,7 +53,7 @@ class FCNN(nn.Module):
         return [self.backbone]
 
     def representation(self, batch: ParticleSetBatch) -> torch.Tensor:
-        """[B, last hidden width]: the activations the head reads."""
+        """[B, last layer's width]: the activations the head reads."""
         # A frozen backbone records no graph (train.modes.freeze_backbone).
         with torch.no_grad() if self.backbone_frozen else nullcontext():
             return self.backbone(leading_particles(batch, self.n_particles))
@@ -72,3 +61,22 @@ class FCNN(nn.Module):
     def forward(self, batch: ParticleSetBatch) -> torch.Tensor:
         """Logits [B, num_classes]."""
         return self.head(self.representation(batch))
+
+
+class FCNN(FlattenedParticlesTagger):
+    def __init__(
+        self,
+        input_dim: int,
+        num_classes: int = 2,
+        n_particles: int = 200,
+        hidden: Sequence[int] = (400,) * 5,
+        dropout: float = 0.0,
+    ) -> None:
+        layers: list[nn.Module] = []
+        width = n_particles * input_dim
+        for size in hidden:
+            # Dropout is always present (identity at p = 0) so that state-dict keys do not depend
+            # on the dropout rate, and weights transfer between runs that differ only in it.
+            layers += [nn.Linear(width, size), nn.ReLU(), nn.Dropout(dropout)]
+            width = size
+        super().__init__(n_particles, layers, width, num_classes)

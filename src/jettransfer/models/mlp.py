@@ -13,16 +13,12 @@ backbone = the two blocks, head = the final Linear.
 
 from __future__ import annotations
 
-from contextlib import nullcontext
-
-import torch
 from torch import nn
 
-from jettransfer.inputs.particle_sets import ParticleSetBatch
-from jettransfer.models.fcnn import leading_particles
+from jettransfer.models.fcnn import FlattenedParticlesTagger
 
 
-class ParticleMLP(nn.Module):
+class ParticleMLP(FlattenedParticlesTagger):
     def __init__(
         self,
         input_dim: int,
@@ -32,27 +28,10 @@ class ParticleMLP(nn.Module):
         n_blocks: int = 2,
         dropout: float = 0.1,
     ) -> None:
-        super().__init__()
-        self.n_particles = n_particles  # the loader pads to this
         layers: list[nn.Module] = []
         size = n_particles * input_dim
         for _ in range(n_blocks):
             # The seed's order: BatchNorm after the activation, normalising what the next layer reads.
             layers += [nn.Linear(size, width), nn.LeakyReLU(), nn.Dropout(dropout), nn.BatchNorm1d(width)]
             size = width
-        self.blocks = nn.Sequential(*layers)
-        self.head = nn.Linear(size, num_classes)
-        self.backbone_frozen = False
-
-    def backbone_modules(self) -> list[nn.Module]:
-        return [self.blocks]
-
-    def representation(self, batch: ParticleSetBatch) -> torch.Tensor:
-        """[B, width]: the last block's output, which the head reads."""
-        # A frozen backbone records no graph (train.modes.freeze_backbone).
-        with torch.no_grad() if self.backbone_frozen else nullcontext():
-            return self.blocks(leading_particles(batch, self.n_particles))
-
-    def forward(self, batch: ParticleSetBatch) -> torch.Tensor:
-        """Logits [B, num_classes]."""
-        return self.head(self.representation(batch))
+        super().__init__(n_particles, layers, size, num_classes)

@@ -6,12 +6,10 @@ import json
 import os
 from typing import Any
 
-import numpy as np
-
 from jettransfer.config import num_classes, run_objective, training_settings
 from jettransfer.data.atomic import atomic_path
-from jettransfer.data.npz import write_npz
 from jettransfer.data.packed_file import read_packed
+from jettransfer.data.scores_file import write_scores
 from jettransfer.evaluate.metrics import multiclass_metrics, multilabel_metrics, tagger_metrics
 from jettransfer.inputs.loaders import model_batches
 from jettransfer.objectives import build_objective
@@ -35,7 +33,7 @@ def evaluate_run(config: dict[str, Any], run: str, checkpoint: str | os.PathLike
                             backend=settings.graph_backend, pad_to=getattr(model, "n_particles", None))
     with job_device(threads, gpus) as device:
         scores, targets = predict_scores(model, batches, objective, device)
-    write_npz(scores_output, {"scores": scores, "labels": targets["label"], "ids": targets["id"]})
+    write_scores(scores_output, scores, targets["label"], targets["id"])
     if objective_spec["name"] == "multilabel":
         metrics = multilabel_metrics(targets, scores, objective.n_objects)
     elif scores.ndim == 2:
@@ -44,8 +42,3 @@ def evaluate_run(config: dict[str, Any], run: str, checkpoint: str | os.PathLike
         metrics = tagger_metrics(targets["label"], scores)
     with atomic_path(metrics_output) as tmp:
         tmp.write_text(json.dumps({"run": run, **metrics}, indent=2))
-
-
-def read_scores(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
-    with np.load(path) as archive:
-        return archive["scores"], archive["labels"]

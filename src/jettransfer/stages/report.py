@@ -10,7 +10,7 @@ from typing import Any
 from jettransfer.evaluate.metrics import BOOTSTRAP_SAMPLES, MIN_BACKGROUND_PAST_CUT, roc
 from jettransfer.evaluate.tables import write_table
 from jettransfer.plots.roc import plot_roc_with_ratio
-from jettransfer.stages.evaluate import read_scores
+from jettransfer.data.scores_file import read_scores
 
 
 def metrics_table(config: dict[str, Any], table: str, metrics_paths: Mapping[str, str], summary_paths: Mapping[str, str],
@@ -28,9 +28,10 @@ def metrics_table(config: dict[str, Any], table: str, metrics_paths: Mapping[str
             "run": run, "task": run_spec["task"], "model": run_spec["model"], "mode": run_spec["mode"],
             "source": run_spec.get("init_from", "-"), "n_train": summary["n_train"], "epochs": summary["epochs"],
             "AUC": metrics["auc"], "accuracy": metrics["accuracy"],
-            "Rej@30%": metrics["rejection_at_30"], "Rej@30% error": metrics["rejection_at_30_error"],
-            "Rej@50%": metrics["rejection_at_50"], "Rej@50% error": metrics["rejection_at_50_error"],
-            "n_test": metrics["n_signal"] + metrics["n_background"],
+            # A multi-class run has no background rejection: its cells stay empty.
+            "Rej@30%": metrics.get("rejection_at_30"), "Rej@30% error": metrics.get("rejection_at_30_error"),
+            "Rej@50%": metrics.get("rejection_at_50"), "Rej@50% error": metrics.get("rejection_at_50_error"),
+            "n_test": metrics["n_signal"] + metrics["n_background"] if "n_signal" in metrics else sum(metrics["n_per_class"]),
             "ms/sample/epoch": summary["ms_per_sample_epoch"], "device": summary["device"],
         } | (model_costs(json.loads(open(measurement_paths[run]).read())) if measurement_paths else {}))
     write_table(rows, csv_path, markdown_path, spec.get("title", table),

@@ -18,7 +18,7 @@ from jettransfer.data.atomic import atomic_path
 from jettransfer.evaluate.tables import write_table
 from jettransfer.plots.study import (Curve, plot_auc_vs_size, plot_transfer_rocs, plot_validation_accuracy,
                                      spread_curve)
-from jettransfer.stages.evaluate import read_scores
+from jettransfer.data.scores_file import read_scores
 from jettransfer.transfer_study import MODE_NAMES, SCRATCH, all_fractions, find_run
 
 Paths = Mapping[str, "str | os.PathLike"]

@@ -4,6 +4,7 @@ where the engine logs one line per epoch instead."""
 from __future__ import annotations
 
 import sys
+import time
 from typing import TextIO
 
 from tqdm import tqdm
@@ -18,19 +19,20 @@ class EpochProgress:
         self.enabled = stream is not None or _is_terminal(self.stream)
         self.epochs, self.steps = epochs, max(steps_per_epoch, 1)
         self.interval = interval
-        self.epoch, self.bar = 0, None
+        self.epoch, self.bar, self.last_draw = 0, None, 0.0
 
     def start_epoch(self, epoch: int) -> None:
-        self.epoch = epoch
+        self.epoch, self.last_draw = epoch, time.perf_counter()
         self.bar = tqdm(total=self.steps, desc=f"epoch {epoch}/{self.epochs}", file=self.stream, leave=False,
                         disable=not self.enabled, mininterval=self.interval, dynamic_ncols=True)
 
     def due(self) -> bool:
-        # tqdm decides itself when to redraw; asking for the running loss costs a device sync.
-        return self.enabled and self.bar is not None and self.bar.n < self.steps and \
-            self.bar._time() - self.bar.last_print_t >= self.interval
+        """Whether to redraw now: asking for the running loss costs a device synchronisation, so
+        the engine asks only this often."""
+        return self.enabled and self.bar is not None and time.perf_counter() - self.last_draw >= self.interval
 
     def update(self, step: int, seen: int, loss: float, metrics: dict[str, float]) -> None:
+        self.last_draw = time.perf_counter()
         elapsed = self.bar.format_dict["elapsed"] or 1e-9
         remaining = elapsed / step * (self.steps - step + self.steps * (self.epochs - self.epoch))
         self.bar.set_postfix_str("  ".join([f"loss {loss:.4f}", *(f"{k} {v:.4f}" for k, v in metrics.items()),

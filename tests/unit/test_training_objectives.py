@@ -166,3 +166,34 @@ def test_multiclass_splits_are_balanced_disjoint_and_labelled_by_class():
         assert np.bincount(split.labels, minlength=3).tolist() == [len(split) // 3] * 3
         assert split.labels[:6].tolist() == [0, 1, 2, 0, 1, 2]  # interleaved: every prefix balanced
     assert sum(len(s) for s in splits.values()) == 90  # 30 of each class: the smallest class's size
+
+
+def test_the_train_stage_reads_teacher_logits_by_id_and_refuses_a_student_without_them(tmp_path):
+    import json
+
+    from jettransfer.config import load_config
+    from jettransfer.data.packed_file import write_packed
+    from jettransfer.stages.train import train_run
+    from tests.conftest import REPO
+
+    config = load_config(REPO / "tests" / "config" / "tiny_objectives.yaml")
+    config["training"]["epochs"] = 1
+    paths = {}
+    for split, seed in (("train", 1), ("validation", 2)):
+        jets = particle_sets(32, seed=seed)
+        jets.ids = jets.ids + 100 * seed
+        paths[split] = tmp_path / f"{split}.npz"
+        write_packed(paths[split], jets)
+        # The teacher's file holds the jets in another order.
+        order = np.random.default_rng(seed).permutation(len(jets))
+        write_logits(tmp_path / f"teacher_{split}.npz", jets.ids[order], np.zeros((len(jets), 2), np.float32), {})
+    outputs = {name: tmp_path / "out" / name for name in ("checkpoint.pt", "history.csv", "summary.json")}
+    (tmp_path / "out").mkdir()
+    with pytest.raises(InputFileError, match=r"train\.npz, field 'target_teacher_logits': run 'student_kd' "
+                                             r"\(distillation\) needs per-jet targets \['teacher_logits'\]"):
+        train_run(config, "student_kd", paths["train"], paths["validation"], None, *outputs.values(), gpus=0)
+    assert not outputs["checkpoint.pt"].exists()
+    train_run(config, "student_kd", paths["train"], paths["validation"], None, *outputs.values(), gpus=0,
+              teacher_logits={split: tmp_path / f"teacher_{split}.npz" for split in ("train", "validation")})
+    summary = json.loads(outputs["summary.json"].read_text())
+    assert summary["objective"] == "distillation" and summary["n_train"] == 32

@@ -16,6 +16,7 @@ class Objective:
     mean per jet. `needs_labels` says whether the targets' label is read."""
 
     needs_labels = True
+    required_targets: tuple[str, ...] = ()  # per-jet targets besides label and id the loss reads
 
     def __init__(self, num_classes: int) -> None:
         self.num_classes = num_classes

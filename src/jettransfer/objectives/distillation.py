@@ -18,6 +18,8 @@ from jettransfer.objectives.classification import CrossEntropy
 
 
 class Distillation(CrossEntropy):
+    required_targets = ("teacher_logits",)
+
     def __init__(self, num_classes: int, temperature: float = 1.0, alpha: float = 0.5) -> None:
         super().__init__(num_classes)
         self.temperature, self.alpha = float(temperature), float(alpha)
@@ -27,8 +29,9 @@ class Distillation(CrossEntropy):
         t = self.temperature
         log_q = F.log_softmax(outputs.float() / t, dim=1)
         log_p = F.log_softmax(teacher_logits.float() / t, dim=1)
-        per_jet = (log_p.exp() * (log_p - log_q)).sum(dim=1)
-        return t * t * (per_jet.mean() if reduction == "mean" else per_jet.sum())
+        # One fused kernel for p (log p - log q), summed over classes and jets.
+        kl = F.kl_div(log_q, log_p, reduction="batchmean" if reduction == "mean" else "sum", log_target=True)
+        return t * t * kl
 
     def loss(self, outputs: torch.Tensor, targets: dict[str, torch.Tensor], reduction: str = "mean") -> torch.Tensor:
         hard = super().loss(outputs, targets, reduction)

@@ -21,6 +21,8 @@ from jettransfer.objectives.base import Objective
 
 
 class MultiLabel(Objective):
+    required_targets = ("exists", "kinematics")
+
     def __init__(self, num_classes: int, n_objects: int = 2, n_kinematics: int = 3, existence_weight: float = 1.0,
                  kinematics_weight: float = 1.0) -> None:
         super().__init__(num_classes)

@@ -15,6 +15,7 @@ import torch
 
 from jettransfer.config import config_hash, model_spec, num_classes, run_objective, training_settings
 from jettransfer.data.atomic import atomic_path
+from jettransfer.data.errors import InputFileError
 from jettransfer.data.logits_file import aligned_logits
 from jettransfer.data.packed_file import read_packed
 from jettransfer.inputs.loaders import model_batches
@@ -59,6 +60,13 @@ def train_run(config: dict[str, Any], run: str, train_path: str | os.PathLike, v
         if teacher_logits:
             batches = {split: loader.with_targets({"teacher_logits": torch.from_numpy(
                 aligned_logits(teacher_logits[split], splits[split].ids))}) for split, loader in batches.items()}
+        for split, loader in batches.items():
+            missing = [name for name in objective.required_targets if name not in loader.targets]
+            if missing:
+                where = train_path if split == "train" else validation_path
+                raise InputFileError(where, f"target_{missing[0]}", f"run {run!r} ({run_objective(config, run)['name']}) "
+                                     f"needs per-jet targets {missing}" + (" (teacher logits: give teacher_logits)"
+                                                                          if "teacher_logits" in missing else ""))
         log.info("run %s: %s, mode %s, objective %s, %d parameters, %d training jets, device %s, %s graphs", run,
                  spec_run["model"], spec_run["mode"], run_objective(config, run)["name"], count_parameters(model),
                  len(train_jets), device_name(device), settings.graph_backend)

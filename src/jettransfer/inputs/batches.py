@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -23,10 +23,13 @@ def target_tensors(jets: PackedJets) -> dict[str, torch.Tensor]:
 class IndexedBatches:
     """Iterate (batch, targets). With shuffle, epoch e uses the permutation of seed + e.
 
-    Subclasses build one batch of their family from an index of jets (`make_batch`)."""
+    `node_features` holds the file's `features` columns, row for row; subclasses build one
+    batch of their family from an index of jets (`make_batch`)."""
 
-    def __init__(self, jets: PackedJets, batch_size: int, shuffle: bool = False, seed: int = 0) -> None:
+    def __init__(self, jets: PackedJets, features: Sequence[str], batch_size: int, shuffle: bool = False,
+                 seed: int = 0) -> None:
         self.jets = jets
+        self.node_features = torch.from_numpy(np.ascontiguousarray(jets.node_features[:, jets.feature_columns(features)]))
         self.targets = target_tensors(jets)
         self.batch_size = batch_size
         self.shuffle = shuffle

@@ -63,11 +63,10 @@ class EventGraphBatches(IndexedBatches):
 
     def __init__(self, events: PackedJets, features: Sequence[str], batch_size: int, shuffle: bool = False,
                  seed: int = 0) -> None:
-        super().__init__(events, batch_size, shuffle, seed)
-        self.node_features = torch.from_numpy(np.ascontiguousarray(events.node_features[:, events.feature_columns(features)]))
-        angles = events.node_features[:, events.feature_columns(("eta", "phi"))].astype(np.float64)
+        super().__init__(events, features, batch_size, shuffle, seed)
+        columns = events.feature_columns(("eta", "phi"))
+        angles = events.node_features[:, columns].astype(np.float64)
         if events.feature_mean is not None:
-            columns = events.feature_columns(("eta", "phi"))
             angles = angles * events.feature_std[columns] + events.feature_mean[columns]
         self.angles = torch.from_numpy(angles.astype(np.float32))
 

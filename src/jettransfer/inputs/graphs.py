@@ -53,8 +53,7 @@ class GraphBatches(IndexedBatches):
 
     def __init__(self, graphs: PackedJets, features: Sequence[str], batch_size: int, shuffle: bool = False,
                  seed: int = 0) -> None:
-        super().__init__(graphs, batch_size, shuffle, seed)
-        self.node_features = torch.from_numpy(np.ascontiguousarray(graphs.node_features[:, graphs.feature_columns(features)]))
+        super().__init__(graphs, features, batch_size, shuffle, seed)
         self.backbone_done = False  # node_features are a frozen backbone's outputs, not inputs
 
     @property

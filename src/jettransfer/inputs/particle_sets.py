@@ -40,8 +40,7 @@ class ParticleSetBatches(IndexedBatches):
 
     def __init__(self, jets: PackedJets, features: Sequence[str], batch_size: int, shuffle: bool = False,
                  seed: int = 0, pad_to: int | None = None) -> None:
-        super().__init__(jets, batch_size, shuffle, seed)
-        self.node_features = torch.from_numpy(np.ascontiguousarray(jets.node_features[:, jets.feature_columns(features)]))
+        super().__init__(jets, features, batch_size, shuffle, seed)
         self.four_momenta = None if jets.four_momenta is None else torch.from_numpy(np.ascontiguousarray(jets.four_momenta))
         self.pad_to = pad_to
 

@@ -20,14 +20,19 @@ from torch import nn
 from jettransfer.objectives.base import Objective
 
 
-def nt_xent(z1: torch.Tensor, z2: torch.Tensor, temperature: float, reduction: str = "mean") -> torch.Tensor:
-    """NT-Xent of N pairs (z1[i], z2[i]): mean (or sum) over the 2N anchors."""
+def view_similarities(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Cosine similarities / temperature of the 2N views [2N, 2N] (an anchor is not its own
+    candidate: -inf on the diagonal), and each anchor's positive, its other view."""
     z = F.normalize(torch.cat([z1, z2]).float(), dim=1)
     n = len(z1)
     similarity = z @ z.T / temperature
-    similarity.fill_diagonal_(float("-inf"))  # an anchor is not its own candidate
-    positive = torch.cat([torch.arange(n, 2 * n), torch.arange(n)]).to(z.device)
-    return F.cross_entropy(similarity, positive, reduction=reduction)
+    similarity.fill_diagonal_(float("-inf"))
+    return similarity, torch.cat([torch.arange(n, 2 * n), torch.arange(n)]).to(z.device)
+
+
+def nt_xent(z1: torch.Tensor, z2: torch.Tensor, temperature: float, reduction: str = "mean") -> torch.Tensor:
+    """NT-Xent of N pairs (z1[i], z2[i]): mean (or sum) over the 2N anchors."""
+    return F.cross_entropy(*view_similarities(z1, z2, temperature), reduction=reduction)
 
 
 class Contrastive(Objective):
@@ -65,12 +70,7 @@ class Contrastive(Objective):
 
     def metrics(self, outputs: tuple[torch.Tensor, torch.Tensor], targets: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """accuracy: the share of anchors whose most similar candidate is their own other view."""
-        z1, z2 = (F.normalize(z.detach().float(), dim=1) for z in outputs)
-        z = torch.cat([z1, z2])
-        similarity = z @ z.T
-        similarity.fill_diagonal_(float("-inf"))
-        n = len(z1)
-        positive = torch.cat([torch.arange(n, 2 * n), torch.arange(n)]).to(z.device)
+        similarity, positive = view_similarities(*(z.detach() for z in outputs))
         return {"accuracy": (similarity.argmax(dim=1) == positive).sum() / 2}
 
     def scores(self, outputs: Any) -> torch.Tensor:

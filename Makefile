@@ -10,7 +10,7 @@ CORES ?= all
 BIN := $(VENV)/bin
 PIP := python -m pip install --quiet --disable-pip-version-check --no-cache-dir
 
-.PHONY: study test test-main test-dgl install dgl-env slurm-deps clean
+.PHONY: study study-seed001 study-seed003 test test-main test-dgl install dgl-env slurm-deps clean
 
 install: $(VENV)/.installed
 
@@ -34,6 +34,13 @@ $(DGL_VENV)/.installed: pyproject.toml
 
 study: install
 	$(BIN)/snakemake --cores $(CORES) --configfile config/config.yaml
+
+# Seeds 001 and 003 in miniature (config/seed00N_paper.yaml: the papers' scale, for a cluster).
+study-seed001: install
+	$(BIN)/snakemake --cores $(CORES) --configfile config/seed001.yaml
+
+study-seed003: install
+	$(BIN)/snakemake --cores $(CORES) --configfile config/seed003.yaml
 
 # Everything, in both environments: the main suite, then the DGL equality tests.
 test: test-main test-dgl

@@ -35,7 +35,7 @@ wildcard_constraints:
     representation=_alternatives(config["representations"]),
     table=_alternatives(config["tables"]),
     figure=_alternatives(config["figures"]),
-    study=_alternatives(config["transfer_studies"]),
+    study=_alternatives(list(config["transfer_studies"]) + list(config["distillation_studies"])),
     shard=r"\d+",
     split="train|validation|test",
 
@@ -51,6 +51,7 @@ include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/measure.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/study.smk"
+include: "workflow/rules/distillation_study.smk"
 
 
 rule all:

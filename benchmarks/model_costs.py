@@ -8,6 +8,8 @@ Synthetic jets have 30-80 rows each (events 4-12 objects): see jettransfer.measu
 
     python benchmarks/model_costs.py
     python benchmarks/model_costs.py --presets LundNet5,ParticleNet-Lite --jets 256
+    python benchmarks/model_costs.py --presets LorentzNet,DeepSet,MLP --reference LorentzNet
+        # also each preset's cost as a fraction of the reference's: latency and FLOPs ratios
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ def main() -> None:
     parser.add_argument("--jets", type=int, default=1024, help="the large batch")
     parser.add_argument("--single-jets", type=int, default=100, help="jets timed one at a time")
     parser.add_argument("--repeats", type=int, default=3, help="timed passes of the large batch")
+    parser.add_argument("--reference", default=None, help="print reference / preset ratios (a teacher and its students)")
     args = parser.parse_args()
 
     devices = [torch.device("cpu")] + ([torch.device("cuda", 0)] if torch.cuda.is_available() else [])
@@ -52,6 +55,23 @@ def main() -> None:
         print_row(name, costs, header=len(rows) == 1, devices=devices)
     for name, reason in failed:
         print(f"not measured: {name}: {reason}")
+    if args.reference:
+        print_ratios(dict(rows), args.reference)
+
+
+def print_ratios(costs: dict[str, dict], reference: str) -> None:
+    """How many times each preset is cheaper than `reference`, in FLOPs and in measured latency."""
+    ref = costs[reference]
+    print(f"\n{reference} / preset, measured in this run:")
+    for name, cost in costs.items():
+        if name == reference:
+            continue
+        parts = [f"FLOPs {ref['flops_per_jet'] / cost['flops_per_jet']:8.1f}x"]
+        for mine, theirs in zip(cost["latency"], ref["latency"]):
+            for batch in ("batch_1", "batch_1024"):
+                ratio = theirs[batch]["median_ms_per_jet"] / mine[batch]["median_ms_per_jet"]
+                parts.append(f"{mine['device']} {batch.replace('batch_', 'b')} latency {ratio:7.1f}x")
+        print(f"  {name:16s} " + "   ".join(parts))
 
 
 def print_row(name: str, costs: dict, header: bool, devices: list[torch.device]) -> None:

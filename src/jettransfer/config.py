@@ -21,6 +21,7 @@ from jettransfer.physics.objects import EVENT_OBJECT_FEATURES
 from jettransfer.physics.processes import PROCESSES, get_process
 from jettransfer.physics.selection import JetSelection
 from jettransfer.train.settings import TrainingSettings
+from jettransfer.distillation_study import expand_distillation_studies
 from jettransfer.transfer_study import expand_transfer_studies
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
@@ -124,6 +125,9 @@ def _check_references(config: dict[str, Any], source: str) -> None:
             need("features" not in spec, f"representations.{name}.features", "only constituents choose their features")
         if kind not in ("particle_cloud", "constituents"):
             need(not spec.get("four_momenta"), f"representations.{name}.four_momenta", "only particles have four-momenta")
+        degrade = spec.get("degrade", {})
+        need(not ("boost_beta" in degrade and "boost_beta_max" in degrade), f"representations.{name}.degrade",
+             "boost_beta (every jet by one beta) and boost_beta_max (beta ~ U(0, max)) exclude each other")
         if kind == "lund_graph":
             for option in ("frame", "max_constituents"):
                 need(option not in spec, f"representations.{name}.{option}", "does not apply to a lund_graph")
@@ -148,7 +152,10 @@ def _check_references(config: dict[str, Any], source: str) -> None:
             need(representations[rep].get("four_momenta", False), f"models.{name}.representation",
                  f"{model['architecture']} reads four-momenta: give representation {rep!r} four_momenta: true")
     expand_transfer_studies(config, need)
-    need(bool(runs), "runs", "no runs: give runs or transfer_studies")
+    if not problems:  # a study's expansion reads models whose presets are known
+        expand_distillation_studies(config, need)
+    need(bool(runs) or bool(config["distillation_studies"]), "runs",
+         "no runs: give runs, transfer_studies or distillation_studies")
     for name, run in runs.items():
         need(run["task"] in tasks, f"runs.{name}.task", f"unknown task {run['task']!r}; tasks: {sorted(tasks)}")
         need(run["model"] in models, f"runs.{name}.model", f"unknown model {run['model']!r}; models: {sorted(models)}")
@@ -163,6 +170,9 @@ def _check_references(config: dict[str, Any], source: str) -> None:
                 _check_transfer_source(config, name, source_run, need)
         if run["task"] in tasks:
             _check_objective(config, name, need)
+        if run["model"] in models:
+            for i, rep in enumerate(run.get("test_on", [])):
+                _check_reads(config, run["model"], rep, f"runs.{name}.test_on.{i}", need)
     for kind in ("tables", "figures"):
         for name, item in config[kind].items():
             for run in item["runs"]:
@@ -219,12 +229,26 @@ def _check_objective(config: dict[str, Any], name: str, need) -> None:
                  f"teacher run {teacher!r} has {num_classes(config, runs[teacher]['task'])} classes, "
                  f"this run {num_classes(config, runs[name]['task'])}")
             rep = objective.get("teacher_representation")
-            if rep is not None:
-                need(rep in config["representations"], f"{where}.teacher_representation",
-                     f"unknown representation {rep!r}; representations: {sorted(config['representations'])}")
+            if rep is not None and runs[teacher]["model"] in config["models"]:
+                _check_reads(config, runs[teacher]["model"], rep, f"{where}.teacher_representation", need)
     if objective["name"] == "contrastive":
         need(training_block(config, name)["select_best"] != "val_auc", f"runs.{name}.training.select_best",
              "a contrastive run reads no labels: choose its best epoch by val_loss or val_accuracy (of the views)")
+
+
+def _check_reads(config: dict[str, Any], model: str, representation: str, field: str, need) -> None:
+    """A run's model can read another representation's files: same kind, its features, momenta."""
+    representations = config["representations"]
+    if representation not in representations:
+        need(False, field, f"unknown representation {representation!r}; representations: {sorted(representations)}")
+        return
+    spec, mine = representations[representation], config["models"][model]
+    own = representations[mine["representation"]]
+    need(spec["kind"] == own["kind"], field, f"model {model!r} reads {own['kind']} jets, {representation!r} is a {spec['kind']}")
+    missing = [f for f in mine["features"] if f not in representation_features(spec)]
+    need(not missing, field, f"model {model!r} reads {missing}, which {representation!r} lacks")
+    if get_architecture(mine["architecture"]).needs_four_momenta:
+        need(spec.get("four_momenta", False), field, f"model {model!r} reads four-momenta: {representation!r} has none")
 
 
 def run_objective(config: dict[str, Any], run: str) -> dict[str, Any]:

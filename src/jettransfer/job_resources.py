@@ -74,3 +74,9 @@ def training_size(config: dict[str, Any], run: str) -> JobSize:
     kjets = task_kjets(config, config["runs"][run]["task"]) * (
         splits["train"] * settings.train_fraction + splits["validation"])
     return JobSize(kjets, kjets * settings.epochs)
+
+
+def shifted_test_size(config: dict[str, Any], run: str) -> JobSize:
+    """A run scored on each of its `test_on` test splits in turn: one held at a time."""
+    test = task_kjets(config, config["runs"][run]["task"]) * config["splits"]["test"]
+    return JobSize(test, test * len(config["runs"][run].get("test_on", [])))

@@ -8,7 +8,7 @@ from jettransfer.physics.constituents import PARTICLE_FEATURES, Constituents, le
 from jettransfer.physics.kinematics import azimuth, delta_r, invariant_mass, rapidity
 from jettransfer.physics.lund import LUND_FEATURES, lund_forest, with_ln_kt_cut
 from jettransfer.physics.transforms import (
-    boost_along_x, collinear_split, jet_axes, keep_random, rotate_about_axis, smear_angles, smear_energy_and_pt, translate,
+    boost_along_x, boost_jets_along_x, collinear_split, jet_axes, keep_random, rotate_about_axis, smear_angles, smear_energy_and_pt, translate,
 )
 from jettransfer.stages.preprocess import represent, split_balanced, standardise_splits
 
@@ -73,6 +73,41 @@ def test_boost_keeps_every_invariant_mass(pythia_constituents):
     assert not np.allclose(boosted.momenta, c.momenta)
     with pytest.raises(ValueError, match="beta_max"):
         boost_along_x(c, 1.0, np.random.default_rng(1))
+
+
+def test_a_fixed_boost_moves_every_jet_by_the_same_beta_as_the_formula():
+    jet = np.array([[30.0, 40.0, 10.0, 51.0], [-5.0, 2.0, 1.0, 6.0]])
+    c = packed([jet, jet[:1]])
+    beta = 0.6
+    gamma = 1 / math.sqrt(1 - beta**2)
+    boosted = boost_jets_along_x(c, beta)
+    expected = jet.copy()
+    expected[:, 0], expected[:, 3] = gamma * (jet[:, 0] - beta * jet[:, 3]), gamma * (jet[:, 3] - beta * jet[:, 0])
+    np.testing.assert_allclose(boosted.momenta[:2], expected)
+    np.testing.assert_allclose(boosted.momenta[2], expected[0])
+    np.testing.assert_array_equal(boosted.momenta[:, 1:3], c.momenta[:, 1:3])  # y and z untouched
+    np.testing.assert_array_equal(boost_jets_along_x(c, 0.0).momenta, c.momenta)
+    with pytest.raises(ValueError, match="beta"):
+        boost_jets_along_x(c, 1.0)
+
+
+def test_a_random_boost_gives_each_jet_its_own_beta_drawn_uniformly(pythia_constituents):
+    c = pythia_constituents
+    betas = np.random.default_rng(4).uniform(0.0, 0.3, size=len(c))
+    np.testing.assert_array_equal(boost_along_x(c, 0.3, np.random.default_rng(4)).momenta,
+                                  boost_jets_along_x(c, betas).momenta)
+
+
+def test_a_representation_with_a_fixed_boost_keeps_the_jets_and_their_ids(pythia_constituents):
+    c = pythia_constituents
+    labels, pt = np.zeros(len(c), dtype=np.int64), np.ones(len(c))
+    spec = {"kind": "constituents", "features": "set", "four_momenta": True}
+    plain = represent(c, labels, pt, spec, np.random.default_rng(0), ids=np.arange(len(c)) + 100)
+    boosted = represent(c, labels, pt, {**spec, "degrade": {"boost_beta": 0.5}}, np.random.default_rng(0),
+                        ids=np.arange(len(c)) + 100)
+    np.testing.assert_array_equal(boosted.ids, plain.ids)
+    np.testing.assert_allclose(boosted.four_momenta, boost_jets_along_x(c, 0.5).momenta.astype(np.float32), rtol=1e-6)
+    assert not np.allclose(boosted.node_features, plain.node_features)
 
 
 def test_degradations_are_reproducible_by_seed(pythia_constituents):

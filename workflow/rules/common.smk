@@ -1,7 +1,9 @@
 # Helpers shared by all rule files (names from the config, paths, resources).
 from jettransfer.config import run_objective, task_members, teacher_representation
+from jettransfer.distillation_study import distillation_run_groups
 from jettransfer.transfer_study import study_runs
-from jettransfer.job_resources import JobSize, job_resources, sample_size, shard_size, task_size, training_size
+from jettransfer.job_resources import (JobSize, job_resources, sample_size, shard_size, shifted_test_size, task_size,
+                                      training_size)
 
 
 def _alternatives(names):
@@ -12,6 +14,7 @@ GENERATED_SAMPLES = [s for s, spec in config["samples"].items() if "process" in 
 READ_SAMPLES = [s for s, spec in config["samples"].items() if "read" in spec]
 SCRATCH_RUNS = [r for r, spec in config["runs"].items() if spec["mode"] == "scratch"]
 TRANSFER_RUNS = [r for r, spec in config["runs"].items() if spec["mode"] != "scratch"]
+SHIFTED_RUNS = [r for r, spec in config["runs"].items() if spec.get("test_on")]
 
 
 def family_resources(family):
@@ -38,6 +41,10 @@ def task_job(w):
 
 def test_split_job(w):
     return task_size(config, config["runs"][w.run]["task"], "test")
+
+
+def shifted_test_job(w):
+    return shifted_test_size(config, w.run)
 
 
 def training_job(w):
@@ -69,6 +76,30 @@ def teacher_logit_files(run):
             f"{teacher_representation(config, run)}/{split}.npz" for split in ("train", "validation")}
 
 
+def shifted_test_files(run):
+    """{test_<representation>: test split} of each representation a run is also scored on."""
+    task = config["runs"][run]["task"]
+    return {f"test_{rep}": f"results/datasets/{task}/{rep}/test.npz" for rep in config["runs"][run]["test_on"]}
+
+
+def _dependents():
+    """How many runs wait for each run: transfers from it and distillations it teaches."""
+    counts = dict.fromkeys(config["runs"], 0)
+    for run, spec in config["runs"].items():
+        for needed in (spec.get("init_from"), run_objective(config, run).get("teacher")):
+            if needed is not None:
+                counts[needed] += 1
+    return counts
+
+
+RUN_DEPENDENTS = _dependents()
+
+
+def run_priority(w):
+    """Runs that others wait for are trained first (a teacher before the scratch runs beside it)."""
+    return RUN_DEPENDENTS[w.run]
+
+
 def report_targets():
     tables = expand("results/tables/{table}.{ext}", table=config["tables"], ext=("csv", "md"))
     figures = expand("results/figures/{figure}.{ext}", figure=config["figures"], ext=("png", "pdf"))
@@ -76,7 +107,12 @@ def report_targets():
                      item=("auc.csv", "auc.md", "training_time.csv", "training_time.md", "claims.md", "validation_accuracy.png",
                            "validation_accuracy.pdf", "auc_vs_training_size.png", "auc_vs_training_size.pdf",
                            "roc.png", "roc.pdf"))
-    return tables + figures + studies
+    distillation = expand("results/studies/{study}/{item}", study=config["distillation_studies"],
+                          item=("table1.csv", "table1.md", "claims.md", "roc.png", "roc.pdf", "validation_loss.png",
+                                "validation_loss.pdf"))
+    boosts = expand("results/studies/{study}/accuracy_vs_boost.{ext}", ext=("png", "pdf"),
+                    study=[s for s, spec in config["distillation_studies"].items() if spec["robustness"]])
+    return tables + figures + studies + distillation + boosts
 
 
 def study_targets(study):
@@ -86,3 +122,8 @@ def study_targets(study):
 
 def study_files(pattern):
     return lambda w: [pattern.format(run=r) for r in study_targets(w.study)]
+
+
+def distillation_files(group, pattern):
+    """A distillation study's files of one group of runs (jettransfer.distillation_study.distillation_run_groups)."""
+    return lambda w: [pattern.format(run=r) for r in distillation_run_groups(config, w.study)[group]]

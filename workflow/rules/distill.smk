@@ -12,6 +12,7 @@ rule teacher_logits:
         "results/benchmarks/distill/teacher_logits_{teacher}_{task}_{representation}_{split}.tsv"
     wildcard_constraints:
         teacher=_alternatives(config["runs"]),
+    priority: 1  # every distilled student of its split waits for it
     threads: family_resources("evaluate")["threads"]
     resources:
         mem_mb=scaled("evaluate", task_job, "mem_mb"),

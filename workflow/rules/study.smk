@@ -17,6 +17,8 @@ rule study_tables:
                       category="Transfer study {study}", labels={"item": "The seed's conclusions, checked"}),
     log:
         "logs/figures/study_tables_{study}.log",
+    wildcard_constraints:
+        study=_alternatives(config["transfer_studies"]),
     benchmark:
         "results/benchmarks/figures/study_tables_{study}.tsv"
     threads: family_resources("report")["threads"]
@@ -48,6 +50,8 @@ rule study_figures:
         roc_pdf="results/studies/{study}/roc.pdf",
     log:
         "logs/figures/study_figures_{study}.log",
+    wildcard_constraints:
+        study=_alternatives(config["transfer_studies"]),
     benchmark:
         "results/benchmarks/figures/study_figures_{study}.tsv"
     threads: family_resources("report")["threads"]

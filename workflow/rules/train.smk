@@ -19,6 +19,7 @@ rule train_tagger:
         run=lambda w: config["runs"][w.run],
         model=lambda w: config["models"][config["runs"][w.run]["model"]],
         training=config["training"],
+    priority: run_priority
     threads: family_resources("train")["threads"]
     resources:
         mem_mb=scaled("train", training_job, "mem_mb"),

@@ -1,9 +1,14 @@
-"""Seed 000's published numbers (Dreyer, Grabarczyk, Monni), which its tables are set beside.
+"""The seeds' published numbers, which their tables are set beside.
 
-Trained with 5e5 jets per class, tested on 5e4, 30 epochs, on an RTX 2080 Ti.
+Seed 000 (Dreyer, Grabarczyk, Monni): trained with 5e5 jets per class, tested on 5e4, 30 epochs,
+on an RTX 2080 Ti. Seed 001 (Ducharme, Serebriakov): statements, not tables, about its compressed
+students. Seed 003 (Liu et al.): the Top Tagging reference set (1.2M training jets, 400k test),
+100 epochs for the students.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 PUBLISHED_SOURCE = "seed 000 (RTX 2080 Ti, 5e5 jets per class, 30 epochs)"
 
@@ -35,3 +40,66 @@ def published_auc(row: str | None, mode: str, fraction: float) -> float | None:
 
 def published_ms_per_sample_epoch(preset: str | None, mode: str) -> float | None:
     return PUBLISHED_MS_PER_SAMPLE_EPOCH.get(preset or "", {}).get(mode)
+
+
+DISTILLATION_SOURCE = "seed 003, Table 1 (Top Tagging set: 1.2M training jets, 400k test; students 100 epochs)"
+
+
+@dataclass(frozen=True)
+class PublishedTagger:
+    """One row of seed 003's Table 1. `macs` are fvcore's FLOPs (one multiply-add = 1)."""
+
+    accuracy: float
+    auc: float
+    rejection_at_30: float
+    rejection_at_50: float
+
+
+@dataclass(frozen=True)
+class PublishedModel:
+    parameters: float
+    macs: float
+    rows: dict[float | None, PublishedTagger]  # by distillation temperature; None: from scratch
+
+
+# Seed 003's Table 1, by model.
+PUBLISHED_DISTILLATION: dict[str, PublishedModel] = {
+    "DeepSet": PublishedModel(68.2e3, 1.67e6, {
+        None: PublishedTagger(0.930, 0.9808, 747, 219), 1.0: PublishedTagger(0.932, 0.9818, 926, 241),
+        3.0: PublishedTagger(0.932, 0.9819, 970, 255), 5.0: PublishedTagger(0.932, 0.9819, 970, 248)}),
+    "MLP": PublishedModel(527e3, 529e3, {
+        None: PublishedTagger(0.904, 0.9663, 256, 82), 1.0: PublishedTagger(0.914, 0.9726, 375, 119),
+        3.0: PublishedTagger(0.918, 0.9751, 483, 144), 5.0: PublishedTagger(0.919, 0.9750, 503, 146)}),
+    "LorentzNet": PublishedModel(224e3, 339e6, {None: PublishedTagger(0.942, 0.9868, 2195, 498)}),
+}
+
+
+def published_tagger(model: str | None, temperature: float | None) -> PublishedTagger | None:
+    """Seed 003's row of `model` from scratch (None) or distilled at `temperature`."""
+    if model not in PUBLISHED_DISTILLATION:
+        return None
+    rows = PUBLISHED_DISTILLATION[model].rows
+    return next((v for t, v in rows.items() if t == temperature or (t is not None and temperature is not None
+                                                                    and abs(t - temperature) < 1e-9)), None)
+
+
+COMPRESSION_SOURCE = "seed 001 (ATLAS Top Tagging Open Data, GPUs of a cluster)"
+
+
+@dataclass(frozen=True)
+class PublishedCompression:
+    """Seed 001's statements about a compressed student: the teacher's inference time per jet
+    over the student's, and what distillation added to the student's AUC (None: not stated)."""
+
+    speedup: float
+    kd_auc_gain: float | None
+
+
+# Seed 001, Section IV: "reduce the inference time by approximately 15%" (FCNN 5x400 -> 1x64)
+# and "recover 0.03 AUC points ... inference time approximately three times smaller" (GNN).
+PUBLISHED_COMPRESSION: dict[str, PublishedCompression] = {
+    "FCNN": PublishedCompression(speedup=1.0 / 0.85, kd_auc_gain=None),
+    "GNN": PublishedCompression(speedup=3.0, kd_auc_gain=0.03),
+}
+
+PUBLISHED_STUDENT_ROWS = sorted(PUBLISHED_DISTILLATION) + sorted(PUBLISHED_COMPRESSION)

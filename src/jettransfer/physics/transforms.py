@@ -42,10 +42,19 @@ def keep_random(c: Constituents, n: int, rng: np.random.Generator) -> Constituen
 
 
 def boost_along_x(c: Constituents, beta_max: float, rng: np.random.Generator) -> Constituents:
-    """Lorentz boost of each jet along x with its own beta ~ U(0, beta_max) (seed 003)."""
+    """Lorentz boost of each jet along x with its own beta ~ U(0, beta_max) (seed 003's training sets)."""
     if not 0.0 <= beta_max < 1.0:
         raise ValueError(f"beta_max must be in [0, 1), got {beta_max}")
-    beta = rng.uniform(0.0, beta_max, size=len(c))[c.jet_of_row]
+    return boost_jets_along_x(c, rng.uniform(0.0, beta_max, size=len(c)))
+
+
+def boost_jets_along_x(c: Constituents, beta: float | np.ndarray) -> Constituents:
+    """Lorentz boost along x by `beta` (one value, or one per jet): E' = gamma (E - beta px),
+    px' = gamma (px - beta E) (seed 003's boosted test sets)."""
+    beta = np.broadcast_to(np.asarray(beta, dtype=np.float64), (len(c),))
+    if np.any((beta < 0) | (beta >= 1)):
+        raise ValueError(f"boosts need 0 <= beta < 1, got {beta.min()}..{beta.max()}")
+    beta = beta[c.jet_of_row]
     gamma = 1.0 / np.sqrt(1.0 - beta**2)
     p = c.momenta.copy()
     p[:, 0], p[:, 3] = gamma * (c.momenta[:, 0] - beta * c.momenta[:, 3]), gamma * (c.momenta[:, 3] - beta * c.momenta[:, 0])

@@ -15,7 +15,7 @@ from jettransfer.data.atomic import atomic_path  # noqa: E402
 from jettransfer.evaluate.metrics import RocCurve  # noqa: E402
 
 LINESTYLES = {"scratch": "-", "finetune": "--", "frozen": ":"}  # seed 000's figures
-_EFFICIENCY_GRID = np.linspace(0.05, 1.0, 400)
+EFFICIENCY_GRID = np.linspace(0.05, 1.0, 400)
 
 
 def plot_roc_with_ratio(curves: Mapping[str, tuple[RocCurve, str]], reference: str, title: str,
@@ -30,12 +30,12 @@ def plot_roc_with_ratio(curves: Mapping[str, tuple[RocCurve, str]], reference: s
 def draw_roc_with_ratio(top: plt.Axes, bottom: plt.Axes, curves: Mapping[str, tuple[RocCurve, str]], reference: str,
                         title: str, signal_name: str = "top", background_name: str = "QCD") -> None:
     """ROC curves on `top` (log 1/eps_background), their ratio to `reference` on `bottom`; line style by mode."""
-    rejection = {label: _rejection_on_grid(curve) for label, (curve, _) in curves.items()}
+    rejection = {label: rejection_on_grid(curve) for label, (curve, _) in curves.items()}
     for label, (_, mode) in curves.items():
         style = LINESTYLES.get(mode, "-")
-        top.plot(_EFFICIENCY_GRID, rejection[label], style, label=label)
+        top.plot(EFFICIENCY_GRID, rejection[label], style, label=label)
         with np.errstate(divide="ignore", invalid="ignore"):
-            bottom.plot(_EFFICIENCY_GRID, rejection[label] / rejection[reference], style)
+            bottom.plot(EFFICIENCY_GRID, rejection[label] / rejection[reference], style)
     top.set_yscale("log")
     top.set_ylabel(rf"$1/\varepsilon_\mathrm{{{background_name}}}$")
     top.set_title(title)
@@ -44,7 +44,7 @@ def draw_roc_with_ratio(top: plt.Axes, bottom: plt.Axes, curves: Mapping[str, tu
     bottom.axhline(1.0, color="grey", lw=0.8)
     bottom.set_ylabel(f"ratio to\n{reference}")
     bottom.set_xlabel(rf"$\varepsilon_\mathrm{{{signal_name}}}$")
-    bottom.set_xlim(_EFFICIENCY_GRID[0], 1.0)
+    bottom.set_xlim(EFFICIENCY_GRID[0], 1.0)
     bottom.grid(alpha=0.3)
 
 
@@ -57,7 +57,7 @@ def save_figure(figure: plt.Figure, png_path: str | os.PathLike, pdf_path: str |
     plt.close(figure)
 
 
-def _rejection_on_grid(curve: RocCurve) -> np.ndarray:
-    eps_b = np.interp(_EFFICIENCY_GRID, curve.signal_efficiency, curve.background_efficiency)
+def rejection_on_grid(curve: RocCurve) -> np.ndarray:
+    eps_b = np.interp(EFFICIENCY_GRID, curve.signal_efficiency, curve.background_efficiency)
     with np.errstate(divide="ignore"):
         return np.where(eps_b > 0, 1.0 / eps_b, np.nan)

@@ -31,7 +31,7 @@ class Curve:
     high: np.ndarray
 
 
-def _panels(count: int, height: float = 3.6) -> tuple[plt.Figure, list[plt.Axes]]:
+def panel_grid(count: int, height: float = 3.6) -> tuple[plt.Figure, list[plt.Axes]]:
     columns = min(count, 4)
     rows = math.ceil(count / columns)
     # At least 7 inches wide, so that the figure's title fits above a single panel.
@@ -44,7 +44,7 @@ def _panels(count: int, height: float = 3.6) -> tuple[plt.Figure, list[plt.Axes]
 def plot_validation_accuracy(panels: Mapping[str, Mapping[str, Curve]], title: str,
                              png_path: str | os.PathLike, pdf_path: str | os.PathLike) -> None:
     """Figure 3: validation accuracy vs epoch; scratch solid, fine-tuned dashed, frozen dotted."""
-    figure, axes = _panels(len(panels))
+    figure, axes = panel_grid(len(panels))
     for ax, (panel, curves) in zip(axes, panels.items()):
         for mode, curve in curves.items():
             ax.plot(curve.x, curve.mean, LINESTYLES[mode], color=MODE_COLOURS[mode], label=MODE_LEGEND[mode])
@@ -62,7 +62,7 @@ def plot_validation_accuracy(panels: Mapping[str, Mapping[str, Curve]], title: s
 def plot_auc_vs_size(panels: Mapping[str, Mapping[str, Curve]], title: str,
                      png_path: str | os.PathLike, pdf_path: str | os.PathLike) -> None:
     """Figure 4: test AUC vs number of training jets, mean with error bars spanning the repeats."""
-    figure, axes = _panels(len(panels))
+    figure, axes = panel_grid(len(panels))
     for ax, (panel, curves) in zip(axes, panels.items()):
         for mode, curve in curves.items():
             ax.errorbar(curve.x, curve.mean, yerr=[curve.mean - curve.low, curve.high - curve.mean],

@@ -17,20 +17,22 @@ from jettransfer.data.jet_ids import jet_ids
 from jettransfer.data.packed_file import PackedJets, concatenate_packed, make_packed, read_packed, write_packed
 from jettransfer.physics.constituents import Constituents, leading, particle_features, set_features
 from jettransfer.physics.lund import LUND_FEATURES, lund_forest, with_ln_kt_cut
-from jettransfer.physics.transforms import boost_along_x, keep_random, smear_energy_and_pt
+from jettransfer.physics.transforms import boost_along_x, boost_jets_along_x, keep_random, smear_energy_and_pt
 
 log = logging.getLogger(__name__)
 SPLITS = ("train", "validation", "test")
 
 
 def degrade(c: Constituents, spec: Mapping[str, Any], rng: np.random.Generator) -> Constituents:
-    """The configured degradations, in a fixed order: smearing, undersampling, boost."""
+    """The configured degradations, in a fixed order: smearing, undersampling, boost (random or fixed)."""
     if spec.get("smear_energy") or spec.get("smear_pt"):
         c = smear_energy_and_pt(c, spec.get("smear_energy", 0.0), spec.get("smear_pt", 0.0), rng)
     if spec.get("keep") is not None:
         c = keep_random(c, spec["keep"], rng)
     if spec.get("boost_beta_max"):
         c = boost_along_x(c, spec["boost_beta_max"], rng)
+    if spec.get("boost_beta"):
+        c = boost_jets_along_x(c, spec["boost_beta"])
     return c
 
 

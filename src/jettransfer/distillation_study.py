@@ -138,8 +138,19 @@ def robustness_run_names(config: dict[str, Any], study: str) -> list[str]:
 
 
 def measured_run_names(config: dict[str, Any], study: str) -> list[str]:
-    """One run per model of Table 1 (parameters, FLOPs and latency do not change with the seed)."""
-    return list(dict.fromkeys(row.runs[0] for row in table_rows(config, study)))
+    """One run per model of Table 1: parameters, FLOPs and latency depend on the model alone, not
+    on its seed or objective, so a student's distilled rows share its scratch run's measurement."""
+    return list(dict.fromkeys(measured_run_of_rows(config, study).values()))
+
+
+def measured_run_of_rows(config: dict[str, Any], study: str) -> dict[str, str]:
+    """Table 1's row label -> the run whose measurement the row shows (the first of its model)."""
+    first: dict[str, str] = {}
+    rows = {}
+    for row in table_rows(config, study):
+        model = config["runs"][row.runs[0]]["model"]
+        rows[row.label] = first.setdefault(model, row.runs[0])
+    return rows
 
 
 def distillation_run_groups(config: dict[str, Any], study: str) -> dict[str, list[str]]:

@@ -12,8 +12,9 @@ from typing import Any
 import pandas as pd
 
 from jettransfer.data.scores_file import read_scores
-from jettransfer.distillation_study import (TEACHER_INPUT_LABELS, TableRow, boosted_test_sets, robustness_curves,
-                                            boost_grid, student_task, table_rows, teacher_run_name)
+from jettransfer.distillation_study import (TEACHER_INPUT_LABELS, TableRow, boost_grid, boosted_test_sets,
+                                            measured_run_of_rows, robustness_curves, student_task, table_rows,
+                                            teacher_run_name)
 from jettransfer.evaluate.metrics import BOOTSTRAP_SAMPLES, MIN_BACKGROUND_PAST_CUT, roc
 from jettransfer.evaluate.published import DISTILLATION_SOURCE, PUBLISHED_DISTILLATION, published_tagger
 from jettransfer.evaluate.tables import write_table
@@ -57,11 +58,12 @@ def distillation_table(config: dict[str, Any], study: str, metrics: Paths, summa
     and the teacher (mean ± standard deviation over repeats), beside seed 003's row."""
     spec = _spec(config, study)
     rows, wide = [], []
+    measured = measured_run_of_rows(config, study)
     for row in table_rows(config, study):
         member = _member(spec, row)
         run_metrics = [_json(metrics[r]) for r in row.runs]
         summary = _json(summaries[row.runs[0]])
-        costs = model_costs(_json(measurements[row.runs[0]]))
+        costs = model_costs(_json(measurements[measured[row.label]]))
         published_model = PUBLISHED_DISTILLATION.get(member.get("published", ""))
         published = published_tagger(member.get("published"), row.temperature) if row.teacher_input == "clean" else None
         out: dict[str, Any] = {"row": row.label, "model": member["model"], "temperature": row.temperature,

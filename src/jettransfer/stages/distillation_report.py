@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -21,6 +20,7 @@ from jettransfer.evaluate.tables import write_table
 from jettransfer.plots.distillation import plot_accuracy_vs_boost, plot_distillation_rocs, plot_validation_loss
 from jettransfer.plots.study import spread_curve
 from jettransfer.stages.report import model_costs
+from jettransfer.stages.study_report import mean_and_spread
 
 Paths = Mapping[str, "str | os.PathLike"]
 METRICS = (("accuracy", "accuracy", 3), ("auc", "AUC", 4), ("rejection_at_30", "Rej@30%", 0),
@@ -44,7 +44,7 @@ def _mean_std(values: Sequence[float | None]) -> tuple[float | None, float | Non
     """Mean and sample standard deviation; None where any repeat has no value (a rejection not quoted)."""
     if any(v is None for v in values):
         return None, None
-    return statistics.fmean(values), (statistics.stdev(values) if len(values) > 1 else None)
+    return mean_and_spread(values)
 
 
 def _cell(mean: float | None, std: float | None, digits: int, published: float | None = None) -> str:

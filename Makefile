@@ -10,7 +10,7 @@ CORES ?= all
 BIN := $(VENV)/bin
 PIP := python -m pip install --quiet --disable-pip-version-check --no-cache-dir
 
-.PHONY: study study-seed001 study-seed003 test test-main test-dgl install dgl-env slurm-deps clean
+.PHONY: study study-seed001 study-seed003 validate-lundnet test test-main test-dgl install dgl-env slurm-deps clean
 
 install: $(VENV)/.installed
 
@@ -41,6 +41,13 @@ study-seed001: install
 
 study-seed003: install
 	$(BIN)/snakemake --cores $(CORES) --configfile config/seed003.yaml
+
+# The published LundNet taggers on our jets in the public LundNet data's conditions: needs their
+# state dicts (fdreyer/LundNet's models/ folder, as cloned, or the files flat in one folder).
+PUBLISHED_WEIGHTS ?= published_weights
+validate-lundnet: install
+	$(BIN)/snakemake --cores $(CORES) --configfile config/validation/lundnet_public.yaml \
+	    --config published_weights_dir=$(PUBLISHED_WEIGHTS)
 
 # Everything, in both environments: the main suite, then the DGL equality tests.
 test: test-main test-dgl

@@ -35,7 +35,8 @@ wildcard_constraints:
     representation=_alternatives(config["representations"]),
     table=_alternatives(config["tables"]),
     figure=_alternatives(config["figures"]),
-    study=_alternatives(list(config["transfer_studies"]) + list(config["distillation_studies"])),
+    study=_alternatives(list(config["transfer_studies"]) + list(config["distillation_studies"])
+                        + list(config["published_comparisons"])),
     shard=r"\d+",
     split="train|validation|test",
 
@@ -52,6 +53,7 @@ include: "workflow/rules/measure.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/study.smk"
 include: "workflow/rules/distillation_study.smk"
+include: "workflow/rules/published.smk"
 
 
 rule all:

@@ -8,4 +8,4 @@ setup_job_logging(snakemake.log[0])
 study, config = snakemake.wildcards.study, snakemake.config
 runs = distillation_run_groups(config, study)["robustness"]
 boost_robustness_figure(config, study, dict(zip(runs, snakemake.input.shifted)), snakemake.output.png,
-                        snakemake.output.pdf)
+                        snakemake.output.pdf, style=snakemake.params.style)

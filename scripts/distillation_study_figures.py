@@ -7,5 +7,6 @@ from jettransfer.stages.distillation_report import distillation_roc_figure, vali
 setup_job_logging(snakemake.log[0])
 study, config, inputs, out = snakemake.wildcards.study, snakemake.config, snakemake.input, snakemake.output
 runs = distillation_run_groups(config, study)["table"]
-distillation_roc_figure(config, study, dict(zip(runs, inputs.scores)), out.roc_png, out.roc_pdf)
-validation_loss_figure(config, study, dict(zip(runs, inputs.histories)), out.loss_png, out.loss_pdf)
+style = snakemake.params.style
+distillation_roc_figure(config, study, dict(zip(runs, inputs.scores)), out.roc_png, out.roc_pdf, style=style)
+validation_loss_figure(config, study, dict(zip(runs, inputs.histories)), out.loss_png, out.loss_pdf, style=style)

@@ -6,4 +6,4 @@ from jettransfer.stages.report import roc_figure
 setup_job_logging(snakemake.log[0])
 runs = snakemake.config["figures"][snakemake.wildcards.figure]["runs"]
 roc_figure(snakemake.config, snakemake.wildcards.figure, dict(zip(runs, snakemake.input.scores)),
-           snakemake.output.png, snakemake.output.pdf)
+           snakemake.output.png, snakemake.output.pdf, style=snakemake.params.style)

@@ -15,13 +15,15 @@ import yaml
 
 from jettransfer.models.registry import ARCHITECTURES, PRESETS, get_architecture
 from jettransfer.physics.constituents import FOUR_VECTOR, PARTICLE_FEATURES, SET_FEATURES
-from jettransfer.physics.generation import GenerationSettings
+from jettransfer.physics.generation import GenerationSettings, check_pythia_lines
 from jettransfer.physics.lund import LUND_FEATURES
 from jettransfer.physics.objects import EVENT_OBJECT_FEATURES
 from jettransfer.physics.processes import PROCESSES, get_process
 from jettransfer.physics.selection import JetSelection
 from jettransfer.train.settings import TrainingSettings
 from jettransfer.distillation_study import expand_distillation_studies
+from jettransfer.published_models import (PUBLISHED_MODE, check_published_comparisons, check_published_run,
+                                          expand_published_model)
 from jettransfer.transfer_study import expand_transfer_studies
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
@@ -105,6 +107,7 @@ def _check_references(config: dict[str, Any], source: str) -> None:
     samples, tasks, models, runs = config["samples"], config["tasks"], config["models"], config["runs"]
     for name, sample in samples.items():
         _check_sample(name, sample, need)
+    _check_pythia_lines(config, need)
     for name, task in tasks.items():
         if "classes" in task:
             for i, sample in enumerate(task["classes"]):
@@ -132,6 +135,8 @@ def _check_references(config: dict[str, Any], source: str) -> None:
             for option in ("frame", "max_constituents"):
                 need(option not in spec, f"representations.{name}.{option}", "does not apply to a lund_graph")
     for name, model in models.items():
+        if "published" in model:
+            expand_published_model(config, name, model, need)
         if "preset" in model:
             _expand_preset(name, model, need)
         if model.get("architecture") not in ARCHITECTURES:
@@ -161,6 +166,9 @@ def _check_references(config: dict[str, Any], source: str) -> None:
         need(run["model"] in models, f"runs.{name}.model", f"unknown model {run['model']!r}; models: {sorted(models)}")
         if run["mode"] == "scratch":
             need("init_from" not in run, f"runs.{name}.init_from", "a scratch run starts from no other run")
+        elif run["mode"] == PUBLISHED_MODE:
+            if run["model"] in models:
+                check_published_run(config, name, need)
         else:
             source_run = run.get("init_from")
             need(source_run in runs, f"runs.{name}.init_from",
@@ -185,6 +193,7 @@ def _check_references(config: dict[str, Any], source: str) -> None:
                          f"run {run!r} has {num_classes(config, runs[run]['task'])} classes: a ROC curve needs a binary task")
             if "reference" in item:
                 need(item["reference"] in item["runs"], f"{kind}.{name}.reference", "must be one of the figure's runs")
+    check_published_comparisons(config, need)
     if not problems:
         _check_acyclic(runs, problems)
     if problems:
@@ -314,6 +323,26 @@ def _check_sample(name: str, sample: dict[str, Any], need) -> None:
         need(sample["shards"] <= sample["n_jets"], f"samples.{name}.shards", "more shards than jets")
 
 
+def _check_pythia_lines(config: dict[str, Any], need) -> None:
+    """Every line of generation.pythia_settings and samples.*.pythia_settings is one Pythia
+    accepts, asked of Pythia itself (only when lines are given: it reads Pythia's database)."""
+    fields = {"generation.pythia_settings": config["generation"].get("pythia_settings", [])}
+    for name, sample in config["samples"].items():
+        if "read" in sample:
+            need("pythia_settings" not in sample, f"samples.{name}.pythia_settings", "a read sample is not generated")
+        fields[f"samples.{name}.pythia_settings"] = sample.get("pythia_settings", [])
+    if not any(fields.values()):
+        return
+    try:
+        for field, lines in fields.items():
+            try:
+                check_pythia_lines(lines, field)
+            except ValueError as err:
+                need(False, field, str(err).split(": ", 1)[1])
+    except ImportError:  # no pythia8mc beside Snakemake (--sdm conda): generation checks before its first event
+        return
+
+
 def sample_label(sample: dict[str, Any]) -> int:
     """1 if the sample's jets are signal, 0 if background."""
     if "read" not in sample:
@@ -343,8 +372,11 @@ def jet_selection(config: dict[str, Any], sample: str) -> JetSelection:
                         max_jets_per_event=c["max_jets_per_event"], match_radius=c["truth_match_radius"])
 
 
-def generation_settings(config: dict[str, Any]) -> GenerationSettings:
-    return GenerationSettings(**config["generation"])
+def generation_settings(config: dict[str, Any], sample: str | None = None) -> GenerationSettings:
+    """The generator's settings for `sample`: the study's, with the sample's own Pythia lines last."""
+    options = dict(config["generation"])
+    lines = [*options.pop("pythia_settings", []), *(config["samples"][sample].get("pythia_settings", []) if sample else [])]
+    return GenerationSettings(**options, extra_lines=tuple(lines))
 
 
 def jets_in_shard(config: dict[str, Any], sample: str, shard: int) -> int:

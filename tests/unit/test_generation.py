@@ -76,3 +76,35 @@ def test_jetclass_like_processes_give_matched_jets_of_their_class(name, resonanc
                 assert np.isin(decay, (11, 13)).sum() == 1, "only the leptonic top is signal"
             if name == "h_gg":
                 assert (decay == 21).all()
+
+
+def test_user_pythia_lines_come_last_and_change_the_events():
+    """A stable pi0 (the public LundNet data's setting) leaves pi0s among the final-state particles."""
+    selection = JetSelection(pt_min=500.0)
+    plain = generate_events(get_process("qcd_dijet"), 4, selection, 0.8, seed=2, settings=GenerationSettings())
+    stable = generate_events(get_process("qcd_dijet"), 4, selection, 0.8, seed=2,
+                             settings=GenerationSettings(extra_lines=("111:mayDecay = off",)))
+    assert stable.provenance["settings"][-1] == "111:mayDecay = off"
+    assert 111 not in np.abs(np.concatenate(plain.particles["pid"].tolist())).tolist()
+    assert 111 in np.abs(np.concatenate(stable.particles["pid"].tolist())).tolist()
+
+
+def test_a_rejected_pythia_line_is_named_before_any_event():
+    with pytest.raises(ValueError, match=r"Pythia rejected the setting 'Tune:pp = banana'"):
+        generate_events(get_process("qcd_dijet"), 4, JetSelection(pt_min=500.0), 0.8, seed=2,
+                        settings=GenerationSettings(extra_lines=("Tune:pp = banana",)))
+
+
+def test_without_truth_matching_every_selected_jet_of_a_signal_event_is_signal():
+    """W jets at 500 GeV with R = 0.4: the W's two quarks are rarely both inside, so matching drops
+    most jets; without it, the two leading jets of every event are kept as signal."""
+    from jettransfer.physics.clustering import cluster_jets
+
+    process = get_process("ww_hadronic")
+    matched, unmatched = JetSelection(pt_min=500.0, match_radius=0.4), JetSelection(pt_min=500.0, match_radius=None)
+    with_matching = generate_events(process, 20, matched, 0.4, seed=4, settings=GenerationSettings())
+    without = generate_events(process, 20, unmatched, 0.4, seed=4, settings=GenerationSettings())
+    assert without.provenance["events_tried"] < with_matching.provenance["events_tried"]
+    jets = cluster_jets(without, process, unmatched, 0.4)
+    assert len(jets) >= 20 and np.all(jets.jets["label"] == 1) and np.isnan(jets.jets["truth_pt"]).all()
+    assert len(cluster_jets(without, process, matched, 0.4)) < len(jets)

@@ -76,3 +76,29 @@ def test_markdown_table_formats_numbers():
     rows = pd.DataFrame([{"run": "a", "Rej": 123.456, "Rej error": 7.89}, {"run": "b", "Rej": None, "Rej error": None}])
     text = markdown_table(rows, "T", {"Rej": ".1f"}, errors={"Rej": "Rej error"})
     assert "| run | Rej |" in text and "| a | 123.5 ± 7.9 |" in text and "| b | - |" in text
+
+
+@pytest.mark.parametrize("separation", [1.0, 3.0])
+def test_auc_errors_match_the_spread_over_test_sets(separation):
+    """DeLong's error, from one test set's scores, is the spread of the AUC over independent test
+    sets; Hanley and McNeil's, from the AUC and the set sizes alone, bounds it from above."""
+    from jettransfer.evaluate.metrics import area_under_curve, auc_error, auc_standard_error
+
+    rng = np.random.default_rng(0)
+    n = 2000
+    labels = np.r_[np.ones(n), np.zeros(n)]
+    sets = [np.r_[rng.normal(separation, 1, n), rng.normal(0, 1, n)] for _ in range(300)]
+    spread = np.std([area_under_curve(labels, s) for s in sets], ddof=1)
+    assert np.mean([auc_error(labels, s) for s in sets[:20]]) == pytest.approx(spread, rel=0.1)
+    bound = auc_standard_error(float(np.mean([area_under_curve(labels, s) for s in sets])), n, n)
+    assert spread * 0.9 < bound < spread * 1.5
+    assert auc_standard_error(0.98, 4 * n, 4 * n) == pytest.approx(auc_standard_error(0.98, n, n) / 2, rel=1e-3)
+
+
+def test_auc_error_by_hand():
+    """Two signal (0.9, 0.4) and two background (0.5, 0.1) jets: signal shares of the background
+    below (1, 0.5), background shares of the signal above (0.5, 1); variances 1/8 each."""
+    from jettransfer.evaluate.metrics import auc_error
+
+    labels, scores = np.array([1, 1, 0, 0]), np.array([0.9, 0.4, 0.5, 0.1])
+    assert auc_error(labels, scores) == pytest.approx(np.sqrt(0.125 / 2 + 0.125 / 2))

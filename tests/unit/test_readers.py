@@ -83,11 +83,20 @@ def write_jetclass(path, table, momenta, charges=None):
         tree.extend({**branches, **flat})
 
 
-def write_lundnet(path, table, momenta):
+def lundnet_line(m, lists=False, **dumps) -> str:
+    """A jet as a line of LundNet's public files: the jet's own four-vector, then its
+    constituents', each {"E", "px", "py", "pz"} (nlohmann::json's key order); or each
+    [px, py, pz, E] where `lists`."""
+    vectors = [m.sum(axis=0), *m]
+    if lists:
+        return json.dumps([v.tolist() for v in vectors], **dumps)
+    return json.dumps([{"E": e, "px": px, "py": py, "pz": pz} for px, py, pz, e in np.asarray(vectors).tolist()], **dumps)
+
+
+def write_lundnet(path, table, momenta, lists=False):
     with gzip.open(path, "wt") as f:
         for m in momenta:
-            jet = m.sum(axis=0)
-            f.write(json.dumps([jet.tolist(), *m.tolist()]) + "\n")
+            f.write(lundnet_line(m, lists) + "\n")
 
 
 FORMATS = {
@@ -133,25 +142,67 @@ def test_jetclass_background_class_reads_a_bool_label(tmp_path, source_jets):
         read_dataset({"format": "jetclass", "path": str(tmp_path / "QCD.root"), "label_branch": "label_Hbb"})
 
 
+def read_lundnet(path, label=1):
+    return read_dataset({"format": "lundnet_json", "path": str(path), "label": label})
+
+
+def test_lundnet_real_format_is_read_as_written(tmp_path):
+    """The public files' own line format, numbers written by hand: a header string, a blank
+    line, keys in any order, an extra key, the jet's own vector first (not kept)."""
+    lines = [
+        '"Pythia 8.223, ttbar, anti-kt R=1.0"',
+        ('[{"E":100.5,"px":10.0,"py":0.0,"pz":100.0},{"E":60.0,"px":3.0,"py":4.0,"pz":59.0},'
+         '{"E":40.5,"px":7.0,"py":-4.0,"pz":39.5}]'),
+        "",
+        '[{"E": 8, "px": 1, "py": 2, "pz": 3}, {"pz": 3, "E": 8, "py": 2, "px": 1, "pid": 22}]',
+    ]
+    with gzip.open(tmp_path / "real.json.gz", "wt") as f:
+        f.write("\n".join(lines) + "\n")
+    read = read_lundnet(tmp_path / "real.json.gz")
+    assert len(read) == 2 and ak.to_list(ak.num(read.constituents["px"])) == [2, 1]
+    # Constituents by decreasing pT: (7, -4) has pT 8.06, (3, 4) has 5.
+    assert read.constituents["px"].tolist() == [[7.0, 3.0], [1.0]]
+    assert read.constituents["py"].tolist() == [[-4.0, 4.0], [2.0]]
+    assert read.constituents["pz"].tolist() == [[39.5, 59.0], [3.0]]
+    assert read.constituents["energy"].tolist() == [[40.5, 60.0], [8.0]]
+    np.testing.assert_allclose(read.jets["jet_pt"], [10.0, np.hypot(1, 2)])
+    np.testing.assert_allclose(read.jets["jet_mass"], [np.sqrt(100.5**2 - 10**2 - 98.5**2), np.sqrt(64 - 14)])
+
+
+def test_lundnet_lists_read_as_the_objects(tmp_path, source_jets):
+    table, momenta = source_jets
+    write_lundnet(tmp_path / "objects.json.gz", table, momenta)
+    write_lundnet(tmp_path / "lists.json.gz", table, momenta, lists=True)
+    objects, lists = read_lundnet(tmp_path / "objects.json.gz"), read_lundnet(tmp_path / "lists.json.gz")
+    for key in ("px", "py", "pz", "energy"):
+        assert objects.constituents[key].tolist() == lists.constituents[key].tolist()
+    np.testing.assert_array_equal(objects.jets["jet_mass"], lists.jets["jet_mass"])
+
+
 @pytest.mark.parametrize("second_line, error", [
-    ("[[1, 2, 3, 4], [1, 2, 3]]", r"bad\.json\.gz, field 'line 2'"),  # a three-vector: the line is named
-    ("[[1, 2, 3, 4], [1, 2, 3, null]]", r"bad\.json\.gz.*(numbers|four-vectors)"),  # not a number
+    ('[{"E": 4, "px": 1, "py": 2, "pz": 3}, {"E": 4, "px": 1, "py": 2', "not valid JSON"),
+    ('[{"E": 4, "px": 1, "py": 2, "pz": 3}, {"E": 4, "px": 1, "pz": 3}]', "constituent 0 has no key 'py'"),
+    ('[{"E": 4, "px": 1, "py": 2, "pz": 3}, {"E": 4, "px": 1, "py": 2, "pz": "3"}]', "constituent 0, pz: expected a number"),
+    ('[{"E": 4, "px": 1, "py": 2, "pz": 3}, {"E": true, "px": 1, "py": 2, "pz": 3}]', "constituent 0, E: expected a number"),
+    ("[[1, 2, 3, 4], [1, 2, 3]]", "constituent 0: expected an object"),  # a three-vector
+    ("[[1, 2, 3, 4], [1, 2, 3, 4], [1, 2, 3, 4, 5]]", "constituent 1: expected an object"),
+    ("[[1, 2, 3, 4], [1, 2, 3, 4], 7]", "constituent 1: expected an object"),
+    ("[[1, 2, 3, 4]]", r"expected \[jet, p1, p2, ...\] with at least one particle"),  # no particle
+    ('{"E": 4, "px": 1, "py": 2, "pz": 3}', r"expected \[jet, p1, p2, ...\]"),
 ])
-def test_malformed_lundnet_file_is_refused(tmp_path, second_line, error):
+def test_malformed_lundnet_line_is_refused_by_its_number(tmp_path, second_line, error):
     with gzip.open(tmp_path / "bad.json.gz", "wt") as f:
-        f.write(f"[[1, 2, 3, 4], [1, 2, 3, 4]]\n{second_line}\n")
-    with pytest.raises(InputFileError, match=error):
-        read_dataset({"format": "lundnet_json", "path": str(tmp_path / "bad.json.gz"), "label": 0})
+        f.write(f"[[1, 2, 3, 4], [1, 2, 3, 4]]\n{second_line}\n[[1, 2, 3, 4], [1, 2, 3, 4]]\n")
+    with pytest.raises(InputFileError, match=rf"bad\.json\.gz, field 'line 2': {error}"):
+        read_lundnet(tmp_path / "bad.json.gz")
 
 
-def test_lundnet_spacing_blank_lines_and_last_newline_do_not_matter(tmp_path, source_jets):
+def test_lundnet_spacing_blank_lines_crlf_and_last_newline_do_not_matter(tmp_path, source_jets):
     table, momenta = source_jets
     write_lundnet(tmp_path / "spaced.json.gz", table, momenta)
-    with gzip.open(tmp_path / "tight.json.gz", "wt") as f:  # no blanks, a blank line, no final newline
-        lines = [json.dumps([m.sum(axis=0).tolist(), *m.tolist()], separators=(",", ":")) for m in momenta]
-        f.write("\n\n".join(lines))
-    spaced, tight = (read_dataset({"format": "lundnet_json", "path": str(tmp_path / name), "label": 1})
-                     for name in ("spaced.json.gz", "tight.json.gz"))
+    with gzip.open(tmp_path / "tight.json.gz", "wt", newline="") as f:  # no blanks, CRLF, a blank line, no final newline
+        f.write("\r\n\r\n".join(lundnet_line(m, separators=(",", ":")) for m in momenta))
+    spaced, tight = read_lundnet(tmp_path / "spaced.json.gz"), read_lundnet(tmp_path / "tight.json.gz")
     assert len(spaced) == len(tight) == len(momenta)
     for key in ("px", "energy"):
         assert spaced.constituents[key].tolist() == tight.constituents[key].tolist()
@@ -160,34 +211,30 @@ def test_lundnet_spacing_blank_lines_and_last_newline_do_not_matter(tmp_path, so
     assert np.array_equal(ak.to_numpy(spaced.constituents["px"][0]), first[:, 0])
 
 
-def test_lundnet_lines_split_between_inflated_pieces(tmp_path, source_jets, monkeypatch):
-    from jettransfer.data.readers import gzip_pieces
-
-    table, momenta = source_jets
-    write_lundnet(tmp_path / "j.json.gz", table, momenta)
-    whole = read_dataset({"format": "lundnet_json", "path": str(tmp_path / "j.json.gz"), "label": 1})
-    monkeypatch.setattr(gzip_pieces, "PIECE_BYTES", 333)  # shorter than a line: every line is split
-    split = read_dataset({"format": "lundnet_json", "path": str(tmp_path / "j.json.gz"), "label": 1})
-    for key in ("px", "py", "pz", "energy"):
-        assert split.constituents[key].tolist() == whole.constituents[key].tolist()
-    # An error in a later piece still names its line in the file.
+def test_lundnet_late_error_and_gzip_members(tmp_path):
+    # An error far into the file still names its line.
     with gzip.open(tmp_path / "late.json.gz", "wt") as f:
-        f.write("[[1, 2, 3, 4], [1, 2, 3, 4]]\n" * 500 + "[[1, 2, 3, 4], [1, 2, 3]]\n")
-    with pytest.raises(InputFileError, match=r"late\.json\.gz, field 'line 501'"):
-        read_dataset({"format": "lundnet_json", "path": str(tmp_path / "late.json.gz"), "label": 1})
+        f.write("[[1, 2, 3, 4], [1, 2, 3, 4]]\n" * 5000 + "[[1, 2, 3, 4], [1, 2, 3]]\n")
+    with pytest.raises(InputFileError, match=r"late\.json\.gz, field 'line 5001'"):
+        read_lundnet(tmp_path / "late.json.gz")
+    # A gzip file may be several members one after another (cat a.gz b.gz): all are read.
+    member = gzip.compress(b'[{"E": 4, "px": 1, "py": 2, "pz": 3}, {"E": 4, "px": 1, "py": 2, "pz": 3}]\n')
+    (tmp_path / "members.json.gz").write_bytes(member * 3)
+    assert len(read_lundnet(tmp_path / "members.json.gz")) == 3
+    (tmp_path / "plain.json.gz").write_bytes(b"[[1, 2, 3, 4], [1, 2, 3, 4]]\n")  # not gzipped
+    with pytest.raises(InputFileError, match=r"plain\.json\.gz: not a readable gzip file"):
+        read_lundnet(tmp_path / "plain.json.gz")
 
 
-def test_lundnet_numbers_beyond_the_compiled_parser(tmp_path):
-    # 25 significant digits are parsed by float() from the text; an overflow is refused by line.
+def test_lundnet_numbers_are_python_floats(tmp_path):
+    # More digits than a double holds, exponents, integers: the same doubles as float().
     long = "123.4567890123456789012345"
     with gzip.open(tmp_path / "long.json.gz", "wt") as f:
-        f.write(f"[[1, 2, 3, 4], [{long}, 0.5, -7e-3, 1e2]]\n")
-    read = read_dataset({"format": "lundnet_json", "path": str(tmp_path / "long.json.gz"), "label": 1})
-    assert read.constituents["px"][0, 0] == float(long) and read.constituents["pz"][0, 0] == -7e-3
-    with gzip.open(tmp_path / "huge.json.gz", "wt") as f:
-        f.write("[[1, 2, 3, 4], [1, 2, 3, 4]]\n[[1, 2, 3, 4], [1e400, 2, 3, 4]]\n")
-    with pytest.raises(InputFileError, match=r"huge\.json\.gz, field 'line 2': expected finite numbers"):
-        read_dataset({"format": "lundnet_json", "path": str(tmp_path / "huge.json.gz"), "label": 1})
+        f.write(f"[[1, 2, 3, 4], [{long}, 0.5, -7e-3, 1E3], [1, 0, 0, 18446744073709551617]]\n")
+    read = read_lundnet(tmp_path / "long.json.gz")
+    assert read.constituents["px"].tolist() == [[float(long), 1.0]]
+    assert read.constituents["energy"].tolist() == [[1e3, float(18446744073709551617)]]
+    assert read.constituents["pz"][0, 0] == -7e-3
 
 
 def test_charge_follows_its_particle_when_sorting(tmp_path, source_jets):
@@ -253,6 +300,108 @@ def test_truncated_and_empty_files_are_refused(tmp_path, source_jets, fmt):
         read_dataset(spec)
 
 
+# Each kind of unphysical particle, put into jet 3's constituent 5 (a top: every reader reads it):
+# fault -> (which of px, py, pz, E, its new value from the particle, what the message says).
+FAULTS = {
+    "nan": (0, lambda p: np.nan, "nan is not a finite number"),
+    "inf": (2, lambda p: np.inf, "inf is not a finite number"),
+    "negative_energy": (3, lambda p: -p[3], "negative energy -"),
+    "energy_below_momentum": (3, lambda p: 0.9 * np.linalg.norm(p[:3]), r"energy [0-9.]+ below \|p\| = [0-9.]+, beyond rounding"),
+}
+BAD_JET, BAD_CONSTITUENT = 3, 5
+# The field each reader names: the one its file holds (ATLAS's px is pT and eta and phi).
+FAULT_FIELDS = {
+    "top_tagging": {"nan": "PX_5", "inf": "PZ_5", "energy": "E_5"},
+    "atlas_top_tagging": {"nan": "fjet_clus_pt", "inf": "fjet_clus_eta", "energy": "fjet_clus_E"},
+    "jetclass": {"nan": "part_px", "inf": "part_pz", "energy": "part_energy"},
+    "lundnet_json": {"nan": "px", "inf": "pz", "energy": "E"},
+}
+FAULT_ROWS = {"lundnet_json": r"jet 3 \(line 4\), constituent 5"}  # others: "jet 3, constituent 5"
+
+
+def with_fault(momenta, fault):
+    component, value, _ = FAULTS[fault]
+    damaged = [m.copy() for m in momenta]
+    damaged[BAD_JET][BAD_CONSTITUENT, component] = value(damaged[BAD_JET][BAD_CONSTITUENT])
+    return damaged
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_unphysical_particle_names_file_field_and_row(tmp_path, source_jets, fmt, fault):
+    table, momenta = source_jets
+    writer, name, options = FORMATS[fmt]
+    writer(tmp_path / name, table, with_fault(momenta, fault))
+    field = FAULT_FIELDS[fmt].get(fault, FAULT_FIELDS[fmt]["energy"])
+    row = FAULT_ROWS.get(fmt, rf"jet {BAD_JET}, constituent {BAD_CONSTITUENT}")
+    with pytest.raises(InputFileError, match=rf"{name}, field '{field}': {row}: {FAULTS[fault][2]}"):
+        read_dataset({"format": fmt, "path": str(tmp_path / name), **options})
+
+
+def test_lundnet_null_and_overflows_are_refused(tmp_path):
+    # nlohmann::json writes NaN and infinities as null; 1e400 is beyond a double.
+    with gzip.open(tmp_path / "n.json.gz", "wt") as f:
+        f.write('[[1, 2, 3, 4], [1, 2, 3, 4]]\n[{"E": 4, "px": 1, "py": 2, "pz": 3}, {"E": 4, "px": null, "py": 2, "pz": 3}]\n')
+    with pytest.raises(InputFileError, match=r"n\.json\.gz, field 'px': jet 1 \(line 2\), constituent 0: nan"):
+        read_lundnet(tmp_path / "n.json.gz")
+    with gzip.open(tmp_path / "o.json.gz", "wt") as f:
+        f.write("[[1, 2, 3, 4], [1, 2, 3, 4], [1, 2, 3, 1e400]]\n")
+    with pytest.raises(InputFileError, match=r"o\.json\.gz, field 'E': jet 0 \(line 1\), constituent 1: inf"):
+        read_lundnet(tmp_path / "o.json.gz")
+    with gzip.open(tmp_path / "f.json.gz", "wt") as f:  # a double, but inf in our float32 jet file
+        f.write("[[1, 2, 3, 4], [1, 2, 3, 4], [1, 2, 3, 1e39]]\n")
+    with pytest.raises(InputFileError, match=r"field 'E': jet 0 \(line 1\), constituent 1: 1e\+39 is beyond float32"):
+        read_lundnet(tmp_path / "f.json.gz")
+
+
+def test_bad_labels_truth_charge_and_pt_name_the_field(tmp_path, source_jets):
+    table, momenta = source_jets
+    write_atlas(tmp_path / "a.h5", table, momenta)
+    with h5py.File(tmp_path / "a.h5", "a") as f:
+        f["labels"][2] = np.nan
+    with pytest.raises(InputFileError, match=r"a\.h5, field 'labels': jet 2: nan is not a finite number"):
+        read_dataset({"format": "atlas_top_tagging", "path": str(tmp_path / "a.h5"), "keep_label": 1})
+    write_atlas(tmp_path / "a.h5", table, momenta)
+    with h5py.File(tmp_path / "a.h5", "a") as f:
+        f["fjet_clus_pt"][BAD_JET, BAD_CONSTITUENT] *= -1  # a negative pT was once taken for padding
+    with pytest.raises(InputFileError, match=r"a\.h5, field 'fjet_clus_pt': jet 3, constituent 5: negative value -"):
+        read_dataset({"format": "atlas_top_tagging", "path": str(tmp_path / "a.h5"), "keep_label": 1})
+    write_top_tagging(tmp_path / "t.h5", table, momenta)
+    frame = pd.read_hdf(tmp_path / "t.h5", key="table")
+    frame.loc[2, "truthPX"] = np.inf
+    frame.to_hdf(tmp_path / "t.h5", key="table", mode="w", format="fixed")
+    with pytest.raises(InputFileError, match=r"t\.h5, field 'truthPX': jet 2: inf is not a finite number"):
+        read_dataset({"format": "top_tagging", "path": str(tmp_path / "t.h5"), "keep_label": 1})
+    charges = [np.zeros(len(m)) for m in momenta]
+    charges[BAD_JET][BAD_CONSTITUENT] = np.nan
+    write_jetclass(tmp_path / "j.root", table, momenta, charges)
+    with pytest.raises(InputFileError, match=r"j\.root, field 'part_charge': jet 3, constituent 5: nan"):
+        read_dataset({"format": "jetclass", "path": str(tmp_path / "j.root"), "label_branch": "label_Tbqq"})
+
+
+def test_particle_check_passes_rounding_and_padding_only():
+    from jettransfer.data.readers.common import cartesian, check_particles
+
+    rng = np.random.default_rng(0)
+    p = rng.normal(0.0, 100.0, (20000, 3)).astype(np.float32)
+    massless = np.sqrt((p.astype(np.float64) ** 2).sum(axis=1)).astype(np.float32)  # E = |p|, each in float32
+    momentum = cartesian("px", "py", "pz")
+    fields = {"px": p[:, 0], "py": p[:, 1], "pz": p[:, 2], "E": massless}
+    assert check_particles("f.h5", fields, "E", momentum).all()
+    low = dict(fields, E=massless * np.float32(1 - 3e-4))
+    low["E"][:7] = massless[:7]
+    with pytest.raises(InputFileError, match=r"f\.h5, field 'E': jet 7: energy .* below"):
+        check_particles("f.h5", low, "E", momentum)
+    # Zero-padded [J, n]: all-zero rows are padding; zero energy with a momentum is not.
+    padded = {k: np.zeros((3, 4)) for k in ("px", "py", "pz", "E")}
+    padded["px"][:, 0] = padded["E"][:, 0] = 5.0
+    present = check_particles("f.h5", padded, "E", momentum, padding=("px", "py", "pz", "E"))
+    assert present.tolist() == [[True, False, False, False]] * 3
+    padded["pz"][2, 3] = 1.0
+    with pytest.raises(InputFileError, match=r"field 'E': jet 2, constituent 3: energy 0 below \|p\| = 1"):
+        check_particles("f.h5", padded, "E", momentum, padding=("px", "py", "pz", "E"))
+
+
 def test_conversion_stage_writes_nothing_on_bad_input(tmp_path, source_jets):
     from jettransfer.config import validate_config
     from jettransfer.stages.convert import convert_sample
@@ -271,6 +420,11 @@ def test_conversion_stage_writes_nothing_on_bad_input(tmp_path, source_jets):
         convert_sample(config, "tt", out)
     assert not out.exists()
     assert not out.parent.exists() or list(out.parent.iterdir()) == []  # no partial file either
+    write_top_tagging(tmp_path / "train.h5", table, with_fault(momenta, "nan"))  # a NaN, not a missing column
+    with pytest.raises(InputFileError, match=r"field 'PX_5': jet 3, constituent 5"):
+        convert_sample(config, "tt", out)
+    assert not out.exists()
+    assert not out.parent.exists() or list(out.parent.iterdir()) == []
     write_top_tagging(tmp_path / "train.h5", table, momenta)
     convert_sample(config, "qcd", out)
     assert len(read_jets(out)) == int((table.jets["label"] == 0).sum())

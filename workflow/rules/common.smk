@@ -1,6 +1,7 @@
 # Helpers shared by all rule files (names from the config, paths, resources).
 from jettransfer.config import run_objective, task_members, teacher_representation
 from jettransfer.distillation_study import distillation_run_groups
+from jettransfer.published_models import published_weights_file
 from jettransfer.transfer_study import study_runs
 from jettransfer.job_resources import (JobSize, job_resources, sample_size, shard_size, shifted_test_size, task_size,
                                       training_size)
@@ -13,7 +14,8 @@ def _alternatives(names):
 GENERATED_SAMPLES = [s for s, spec in config["samples"].items() if "process" in spec]
 READ_SAMPLES = [s for s, spec in config["samples"].items() if "read" in spec]
 SCRATCH_RUNS = [r for r, spec in config["runs"].items() if spec["mode"] == "scratch"]
-TRANSFER_RUNS = [r for r, spec in config["runs"].items() if spec["mode"] != "scratch"]
+TRANSFER_RUNS = [r for r, spec in config["runs"].items() if spec["mode"] in ("finetune", "frozen")]
+PUBLISHED_RUNS = [r for r, spec in config["runs"].items() if spec["mode"] == "published"]
 SHIFTED_RUNS = [r for r, spec in config["runs"].items() if spec.get("test_on")]
 
 
@@ -112,7 +114,9 @@ def report_targets():
                                 "validation_loss.pdf"))
     boosts = expand("results/studies/{study}/accuracy_vs_boost.{ext}", ext=("png", "pdf"),
                     study=[s for s, spec in config["distillation_studies"].items() if spec["robustness"]])
-    return tables + figures + studies + distillation + boosts
+    published = expand("results/studies/{study}/{item}", study=config["published_comparisons"],
+                       item=("auc.csv", "auc.md", "claims.md"))
+    return tables + figures + studies + distillation + boosts + published
 
 
 def study_targets(study):

@@ -48,6 +48,9 @@ rule distillation_study_figures:
         "logs/figures/distillation_figures_{study}.log",
     benchmark:
         "results/benchmarks/figures/distillation_figures_{study}.tsv"
+    params:
+        # The figure's look: a change of style makes its figures again.
+        style=config["plots"]["style"],
     wildcard_constraints:
         study=_alternatives(config["distillation_studies"]),
     threads: family_resources("report")["threads"]
@@ -72,6 +75,9 @@ rule distillation_boost_figure:
         "logs/figures/distillation_boost_{study}.log",
     benchmark:
         "results/benchmarks/figures/distillation_boost_{study}.tsv"
+    params:
+        # The figure's look: a change of style makes its figures again.
+        style=config["plots"]["style"],
     wildcard_constraints:
         study=_alternatives([s for s, spec in config["distillation_studies"].items() if spec["robustness"]]),
     threads: family_resources("report")["threads"]

@@ -39,6 +39,8 @@ rule roc_figure:
         "results/benchmarks/figures/roc_{figure}.tsv"
     params:
         figure=lambda w: config["figures"][w.figure],
+        # The figure's look: a change of style makes it again.
+        style=config["plots"]["style"],
     threads: family_resources("report")["threads"]
     resources:
         mem_mb=scaled("report", report_job, "mem_mb"),

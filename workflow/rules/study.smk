@@ -54,6 +54,9 @@ rule study_figures:
         study=_alternatives(config["transfer_studies"]),
     benchmark:
         "results/benchmarks/figures/study_figures_{study}.tsv"
+    params:
+        # The figure's look: a change of style makes its figures again.
+        style=config["plots"]["style"],
     threads: family_resources("report")["threads"]
     resources:
         mem_mb=scaled("report", report_job, "mem_mb"),

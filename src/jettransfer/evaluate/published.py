@@ -103,3 +103,19 @@ PUBLISHED_COMPRESSION: dict[str, PublishedCompression] = {
 }
 
 PUBLISHED_STUDENT_ROWS = sorted(PUBLISHED_DISTILLATION) + sorted(PUBLISHED_COMPRESSION)
+
+
+LUNDNET_SOURCE = ("fdreyer/LundNet, models/*_INFO.txt (public LundNet json.gz test sets: top or W vs QCD, "
+                  "pT > 500 GeV, anti-kt R = 1.0, 14 TeV, Pythia 8 tune 4C, no underlying event)")
+# 1/eps_bkg = 50,000 at 30% signal efficiency is one background jet in 50,000: the public test
+# sets hold 50,000 jets per class, which sets the published AUCs' statistical errors.
+LUNDNET_TEST_JETS_PER_CLASS = 50_000
+
+# The published taggers' INFO files (accuracy, AUC, 1/eps_bkg at 30% and 50%), by the names of
+# models/published_names.py.
+PUBLISHED_LUNDNET: dict[str, PublishedTagger] = {
+    "LundNet5-top": PublishedTagger(0.95994, 0.9867899704, 49999.99999994999, 5000.00000000055),
+    "LundNet3-top": PublishedTagger(0.9444, 0.982137023, 16666.666666680838, 1785.7142857142699),
+    "LundNet5-W": PublishedTagger(0.87232, 0.9384987083999999, 5000.00000000055, 609.7560975609849),
+    "LundNet3-W": PublishedTagger(0.87001, 0.9347001016, 2941.176470588175, 499.99999999999955),
+}

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import torch
+from torch import nn
 
 from jettransfer.models.edgeconv_tagger import EdgeConvTagger
 
@@ -23,6 +24,11 @@ class LundNet(EdgeConvTagger):
         num_classes: int = 2,
     ) -> None:
         super().__init__(input_dim, conv_channels, fusion_dim, fc_dim, dropout, num_classes)
+
+    def fusion_block(self, in_features: int, out_features: int) -> nn.Module:
+        # The original's order (fdreyer/LundNet, LundNet.py): Linear with bias, ReLU, then
+        # BatchNorm, so that the published weights load layer for layer.
+        return nn.Sequential(nn.Linear(in_features, out_features), nn.ReLU(), nn.BatchNorm1d(out_features))
 
     def block_graph(self, index: int, x: torch.Tensor, batch: Any) -> Any:
         # Every block passes messages along the same tree links, both ways.

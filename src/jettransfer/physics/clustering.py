@@ -44,7 +44,7 @@ def cluster_jets(record: EventRecord, process: Process, selection: JetSelection,
         picked = leading_in_window(pt[lo:offsets[event + 1]], y[lo:offsets[event + 1]], selection)
         if len(picked) == 0:
             continue
-        if process.signal_pdg is not None:
+        if process.signal_pdg is not None and selection.match_radius is not None:
             first, last = truth_offsets[event], truth_offsets[event + 1]
             event_truth = [truth[k][first:last] for k in ("px", "py", "pz", "energy", "mother")]
             matched = truth_match(y[lo + picked], phi[lo + picked], *event_truth, radius=selection.match_radius)

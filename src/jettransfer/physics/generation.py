@@ -11,6 +11,7 @@ import array
 import hashlib
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import awkward as ak
@@ -37,6 +38,9 @@ class GenerationSettings:
     underlying_event: bool = True
     hadronisation: bool = True
     max_events_per_jet: int = 2000
+    # The user's own Pythia lines (a tune, particles kept stable, a decay table), read after
+    # ours so that they win: the study's, then the sample's.
+    extra_lines: tuple[str, ...] = ()
 
 
 def shard_seed(base_seed: int, sample: str, shard: int) -> int:
@@ -56,7 +60,20 @@ def pythia_settings(process: Process, jet_pt_min: float, seed: int, settings: Ge
         f"Random:seed = {seed}",
         "Print:quiet = on",
         "Next:numberCount = 0",
+        *settings.extra_lines,
     ]
+
+
+def check_pythia_lines(lines: Sequence[str], where: str) -> None:
+    """Refuse, naming it, the first line Pythia does not accept, before any event is made."""
+    if not lines:
+        return
+    import pythia8mc
+
+    pythia = pythia8mc.Pythia("", False)
+    for line in lines:
+        if not pythia.readString(line):
+            raise ValueError(f"{where}: Pythia rejects the line {line!r}")
 
 
 def generator_version() -> str:
@@ -131,7 +148,7 @@ def generate_events(
         selected = leading_in_window(pt, y, selection)
         if len(selected) == 0:
             continue
-        if process.signal_pdg is not None:
+        if process.signal_pdg is not None and selection.match_radius is not None:
             event_truth = _truth_partons(pythia, process)
             matched = truth_match(
                 [y[i] for i in selected], [slow_jet.phi(int(i)) for i in selected],

@@ -16,7 +16,10 @@ class JetSelection:
     pt_max: float | None = None
     rapidity_max: float = 2.5
     max_jets_per_event: int = 2
-    match_radius: float = 0.8
+    # A signal jet must contain its resonance and decay partons within this distance of its
+    # axis; None: every selected jet of a signal event is signal (as in data sets made without
+    # truth matching, such as the public LundNet files).
+    match_radius: float | None = 0.8
 
 
 def leading_in_window(pt: Sequence[float], y: Sequence[float], selection: JetSelection) -> np.ndarray:

@@ -1,1 +1,1 @@
-"""Figures, written as PNG and PDF."""
+"""Figures, written as PNG and PDF, in the config's plot style (see style.py)."""

@@ -106,9 +106,10 @@ def distillation_table(config: dict[str, Any], study: str, metrics: Paths, summa
 
 
 def distillation_roc_figure(config: dict[str, Any], study: str, scores: Paths,
-                            png_path: str | os.PathLike, pdf_path: str | os.PathLike) -> None:
+                            png_path: str | os.PathLike, pdf_path: str | os.PathLike, style: str | None = None) -> None:
     """Figure 1: ROC curves of each student from scratch and distilled at each temperature, and
-    the teacher's, first repeat."""
+    the teacher's, first repeat. `style` (here and in the other figures): the plot style, by
+    default the config's plots.style."""
     spec = _spec(config, study)
     panels: dict[str, dict[str, Any]] = {}
     teacher = None
@@ -121,7 +122,7 @@ def distillation_roc_figure(config: dict[str, Any], study: str, scores: Paths,
             panel = spec["students"][row.member].get("label", row.member)
             panels.setdefault(panel, {})[_curve_label(row)] = curve
     plot_distillation_rocs(panels, teacher, f"{spec.get('title', study)}: ROC on the test jets (first repeat)",
-                           png_path, pdf_path)
+                           png_path, pdf_path, style=style or config["plots"]["style"])
 
 
 def _curve_label(row: TableRow) -> str:
@@ -135,7 +136,7 @@ def accuracy_by_boost(config: dict[str, Any], study: str, run: str, shifted: Pat
 
 
 def boost_robustness_figure(config: dict[str, Any], study: str, shifted: Paths,
-                            png_path: str | os.PathLike, pdf_path: str | os.PathLike) -> None:
+                            png_path: str | os.PathLike, pdf_path: str | os.PathLike, style: str | None = None) -> None:
     """Figure 2a: test accuracy vs beta for each beta_max, with and without distillation, and the teacher's."""
     spec = _spec(config, study)
     betas = boost_grid(config, study)
@@ -149,7 +150,7 @@ def boost_robustness_figure(config: dict[str, Any], study: str, shifted: Paths,
              f"KD at T={robustness['temperature']:g}, alpha={robustness['alpha']:g} ({spec['repeats']} trainings: mean, "
              "band min to max)")
     plot_accuracy_vs_boost(curves, teacher_curve, f"{spec['teacher'].get('label', 'teacher')} (teacher)", title,
-                           png_path, pdf_path)
+                           png_path, pdf_path, style=style or config["plots"]["style"])
 
 
 def hard_loss(history: pd.DataFrame) -> list[float]:
@@ -158,7 +159,7 @@ def hard_loss(history: pd.DataFrame) -> list[float]:
 
 
 def validation_loss_figure(config: dict[str, Any], study: str, histories: Paths,
-                           png_path: str | os.PathLike, pdf_path: str | os.PathLike) -> None:
+                           png_path: str | os.PathLike, pdf_path: str | os.PathLike, style: str | None = None) -> None:
     """Figure 2b: validation hard-target loss vs epoch, each student from scratch and distilled."""
     spec = _spec(config, study)
     panels: dict[str, dict[str, Any]] = {}
@@ -170,4 +171,5 @@ def validation_loss_figure(config: dict[str, Any], study: str, histories: Paths,
         panel = spec["students"][row.member].get("label", row.member)
         panels.setdefault(panel, {})[_curve_label(row)] = spread_curve(longest["epoch"].tolist(), [hard_loss(t) for t in tables])
     plot_validation_loss(panels, f"{spec.get('title', study)}: validation loss on the labels "
-                                 f"({spec['repeats']} trainings: mean, band min to max)", png_path, pdf_path)
+                                 f"({spec['repeats']} trainings: mean, band min to max)", png_path, pdf_path,
+                         style=style or config["plots"]["style"])

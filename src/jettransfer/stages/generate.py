@@ -20,7 +20,7 @@ def generate_shard(config: dict[str, Any], sample: str, shard: int, output: str 
         selection=jet_selection(config, sample),
         jet_radius=config["clustering"]["jet_radius"],
         seed=seed,
-        settings=generation_settings(config),
+        settings=generation_settings(config, sample),
         particle_eta_max=config["clustering"]["particle_eta_max"],
     )
     record.provenance |= {

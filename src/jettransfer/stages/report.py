@@ -56,11 +56,13 @@ def model_costs(measured: dict[str, Any]) -> dict[str, Any]:
 
 
 def roc_figure(config: dict[str, Any], figure: str, score_paths: Mapping[str, str],
-               png_path: str | os.PathLike, pdf_path: str | os.PathLike) -> None:
+               png_path: str | os.PathLike, pdf_path: str | os.PathLike, style: str | None = None) -> None:
+    """`style`: the plot style, by default the config's plots.style."""
     spec = config["figures"][figure]
     curves = {}
     for run in spec["runs"]:
         scores, labels = read_scores(score_paths[run])
         curves[config["runs"][run].get("label", run)] = (roc(labels, scores), config["runs"][run]["mode"])
     reference = config["runs"][spec["reference"]].get("label", spec["reference"])
-    plot_roc_with_ratio(curves, reference, spec.get("title", figure), png_path, pdf_path)
+    plot_roc_with_ratio(curves, reference, spec.get("title", figure), png_path, pdf_path,
+                        style=style or config["plots"]["style"])

@@ -148,8 +148,9 @@ def _panel_per_source(spec: dict[str, Any], sources: list[str], value: Callable[
 
 
 def validation_accuracy_figure(config: dict[str, Any], study: str, histories: Paths,
-                               png_path: str | os.PathLike, pdf_path: str | os.PathLike) -> None:
-    """Figure 3: validation accuracy per epoch at full training size, a panel per source."""
+                               png_path: str | os.PathLike, pdf_path: str | os.PathLike, style: str | None = None) -> None:
+    """Figure 3: validation accuracy per epoch at full training size, a panel per source. `style`
+    (here and in the other figures): the plot style, by default the config's plots.style."""
     spec = config["transfer_studies"][study]
     fraction = _full_fraction(spec)
 
@@ -160,11 +161,12 @@ def validation_accuracy_figure(config: dict[str, Any], study: str, histories: Pa
 
     panels = _panel_per_source(spec, list(spec["sources"]), accuracy)
     plot_validation_accuracy(panels, f"{spec.get('title', study)}: validation accuracy "
-                                     f"({spec['repeats']} trainings: mean, band from min to max)", png_path, pdf_path)
+                                     f"({spec['repeats']} trainings: mean, band from min to max)", png_path, pdf_path,
+                             style=style or config["plots"]["style"])
 
 
 def auc_vs_size_figure(config: dict[str, Any], study: str, metrics: Paths, summaries: Paths,
-                       png_path: str | os.PathLike, pdf_path: str | os.PathLike) -> None:
+                       png_path: str | os.PathLike, pdf_path: str | os.PathLike, style: str | None = None) -> None:
     """Figure 4: test AUC vs training jets for the size sweep's sources (all sources if it names none)."""
     spec = config["transfer_studies"][study]
     sources = spec["size_sweep"]["sources"] or list(spec["sources"])
@@ -178,11 +180,12 @@ def auc_vs_size_figure(config: dict[str, Any], study: str, metrics: Paths, summa
 
     panels = _panel_per_source(spec, sources, auc_by_size)
     plot_auc_vs_size(panels, f"{spec.get('title', study)}: AUC vs training size "
-                             f"({spec['repeats']} trainings: mean, bars from min to max)", png_path, pdf_path)
+                             f"({spec['repeats']} trainings: mean, bars from min to max)", png_path, pdf_path,
+                     style=style or config["plots"]["style"])
 
 
 def transfer_roc_figure(config: dict[str, Any], study: str, scores: Paths,
-                        png_path: str | os.PathLike, pdf_path: str | os.PathLike) -> None:
+                        png_path: str | os.PathLike, pdf_path: str | os.PathLike, style: str | None = None) -> None:
     """Figure 5: ROC and ratio to scratch for each source's transfers, full size, first repeat."""
     spec = config["transfer_studies"][study]
     fraction = _full_fraction(spec)
@@ -194,7 +197,7 @@ def transfer_roc_figure(config: dict[str, Any], study: str, scores: Paths,
             score, labels = read_scores(scores[run])
             curves[MODE_NAMES[mode]] = (roc(labels, score), mode)
         panels[_source_label(spec, source)] = (curves, MODE_NAMES[SCRATCH])
-    plot_transfer_rocs(panels, png_path, pdf_path)
+    plot_transfer_rocs(panels, png_path, pdf_path, style=style or config["plots"]["style"])
 
 
 def seed000_claims(config: dict[str, Any], study: str, auc: pd.DataFrame, times: pd.DataFrame,

@@ -1,155 +1,145 @@
-"""LundNet data (Dreyer & Qu): json.gz, one jet per line, [jet, p1, p2, ...], each [px, py, pz, E].
+"""LundNet data (Dreyer & Qu): json.gz, one jet per line, as the public files hold them.
 
-A file holds one class; its label comes from the config. The lines hold only numbers and
-brackets, so they are not parsed as general JSON: one compiled pass over the bytes checks each
-line's grammar and converts its numbers straight to doubles (`decimal_float`, the same doubles
-as Python's `float()`). It reads the file as it is inflated, a piece at a time (`gzip_pieces`).
+Each line is a JSON array: the jet's own four-vector, then its constituents', each an object
+
+    [{"E": 713.8, "px": 647.5, "py": 7.3, "pz": 31.0}, {"E": 65.9, "px": 58.1, ...}, ...]
+
+(the files were written by nlohmann::json, which orders keys alphabetically and writes float32
+values as doubles; fdreyer/LundNet's read_data.py reads p['px'], p['py'], p['pz'], p['E'] of
+event[1:]). Lines whose particles are lists [px, py, pz, E] are read too. The jet's own vector
+is not kept: the jet is recomputed from its constituents. A line holding a JSON string is a
+header and is skipped, as read_data.py skips it; so are blank lines. Lines count from 1,
+constituents from 0 (the first after the jet's own vector).
+
+A file holds one class; its label comes from the config. orjson parses each line. A line it
+refuses is read again by the standard library's json, which also takes the NaN and Infinity
+that Python's json.dumps writes and numbers beyond a double's range (as infinities), so that
+those, like null (which nlohmann::json writes for NaN and infinities, and is read as NaN), are
+refused by the particle check that every reader shares, which names the field, jet and line.
 """
 
 from __future__ import annotations
 
+import array
+import gzip
 import itertools
+import json
+import math
+import operator
 import os
+import zlib
 
-import numba
 import numpy as np
+import orjson
 
 from jettransfer.data.errors import InputFileError
 from jettransfer.data.jet_file import JetTable
-from jettransfer.data.readers.common import table_from_flat
-from jettransfer.data.readers.decimal_float import NOT_A_NUMBER as NO_DIGITS
-from jettransfer.data.readers.decimal_float import UNDECIDED, parse_number
-from jettransfer.data.readers.gzip_pieces import inflated_pieces
+from jettransfer.data.readers.common import cartesian, check_particles, table_from_flat
 
-# What the compiled pass reports, and the message each gets.
-PARSED, BAD_SHAPE, NOT_A_NUMBER, TOO_FEW_VECTORS = 0, 1, 2, 3
-PROBLEMS = {
-    BAD_SHAPE: "expected [jet, p1, p2, ...] of [px, py, pz, E]",
-    NOT_A_NUMBER: "expected numbers in [px, py, pz, E]",
-    TOO_FEW_VECTORS: "expected [jet, p1, p2, ...] with at least one particle",
-}
+FIELDS = ("px", "py", "pz", "E")
+_BY_KEY = operator.itemgetter(*FIELDS)
+_BY_POSITION = operator.itemgetter(0, 1, 2, 3)
+
+
+class _Irregular(Exception):
+    """A line the quick path cannot take as it is: read it particle by particle."""
 
 
 def read_lundnet_json(path: str | os.PathLike, label: int, max_jets: int | None = None) -> JetTable:
     if not os.path.exists(path) or os.path.getsize(path) == 0:
         raise InputFileError(path, None, "file does not exist or is empty")
-    limit = np.iinfo(np.int64).max if max_jets is None else max_jets
-    values = np.empty(1 << 18, np.float64)  # the particles' px, py, pz, E, jet after jet
-    counts = np.empty(1 << 12, np.int64)  # particles per jet
-    n_values = n_jets = 0
-    line = 1
-    tail = b""  # the unfinished last line of the piece before
-    # None marks the end of the file, where the last line may lack its newline.
-    for piece in itertools.chain(inflated_pieces(path), [None]):
-        text = tail + piece if piece is not None else tail
-        end = text.rfind(b"\n") + 1 if piece is not None else len(text)
-        tail = text[end:]
-        status, line, n_jets, n_values, values, counts, undecided = _parse_lines(
-            np.frombuffer(text, np.uint8, count=end), limit, values, n_values, counts, n_jets, line)
-        if status != PARSED:
-            raise InputFileError(path, f"line {line}", PROBLEMS[status])
-        for index, start, stop, number_line in undecided.reshape(-1, 4):  # the rare numbers left to Python
-            values[index] = value = float(text[start:stop])
-            if not np.isfinite(value):  # only these can overflow
-                raise InputFileError(path, f"line {number_line}", f"expected finite numbers, found {value}")
-        if n_jets >= limit:
-            break
-    if n_jets == 0:
+    limit = math.inf if max_jets is None else max_jets
+    # Growable C arrays: extended from orjson's floats without a Python object per value kept.
+    values = array.array("d")  # the constituents' px, py, pz, E, jet after jet
+    counts = array.array("q")  # constituents per jet
+    lines = array.array("q")  # the line of each jet
+    try:
+        with gzip.open(path, "rb") as handle:
+            for number, text in enumerate(handle, start=1):
+                if len(counts) >= limit:
+                    break
+                event = _parsed(path, number, text)
+                if event is None:
+                    continue
+                before = len(values)
+                _append_particles(path, number, event, text, values)
+                counts.append((len(values) - before) // 4)
+                lines.append(number)
+    except (OSError, EOFError, zlib.error) as err:
+        raise InputFileError(path, None, f"not a readable gzip file ({err}); truncated?") from err
+    if not counts:
         raise InputFileError(path, None, "holds no jets")
-    particles = values[:n_values].reshape(-1, 4)
-    return table_from_flat(path, particles, counts[:n_jets], np.full(n_jets, label))
+    particles = np.frombuffer(values, dtype=np.float64).reshape(-1, 4)
+    per_jet = np.frombuffer(counts, dtype=np.int64)
+    check_particles(path, {k: particles[:, i] for i, k in enumerate(FIELDS)}, "E", cartesian("px", "py", "pz"),
+                    counts=per_jet, jet_name=lambda k: f"jet {k} (line {lines[k]})")
+    return table_from_flat(path, particles, per_jet, np.full(len(per_jet), label))
 
 
-@numba.njit(cache=True)
-def _skip_blanks(codes, i):
-    while i < len(codes) and (codes[i] == 32 or codes[i] == 9 or codes[i] == 13):
-        i += 1
-    return i
+def _parsed(path, number: int, text: bytes) -> list | None:
+    """The line's [jet, p1, p2, ...], or None for a blank line or a header."""
+    try:
+        event = orjson.loads(text)
+    except orjson.JSONDecodeError as err:
+        if text.isspace():
+            return None
+        try:
+            event = json.loads(text)
+        except (ValueError, RecursionError):
+            raise InputFileError(path, f"line {number}", f"not valid JSON: {err.msg} at column {err.colno}") from None
+    if type(event) is str:
+        return None
+    if type(event) is not list or len(event) < 2:
+        raise InputFileError(path, f"line {number}", "expected [jet, p1, p2, ...] with at least one particle")
+    return event
 
 
-@numba.njit(cache=True)
-def _grown(array, needed):
-    if needed <= len(array):
-        return array
-    larger = np.empty(max(needed, 2 * len(array)), array.dtype)
-    larger[: len(array)] = array
-    return larger
+def _append_particles(path, number: int, event: list, text: bytes, values: array.array) -> None:
+    """Append the line's constituents' px, py, pz, E to `values`. The quick path takes a line of
+    all objects, or all lists of four, of numbers; any other line is read one particle at a time
+    (which names what is wrong with it)."""
+    before = len(values)
+    try:
+        if b"true" in text or b"false" in text:  # the quick path would take a JSON true as 1.0
+            raise _Irregular
+        if type(event[1]) is dict:
+            pick = _BY_KEY  # extra keys are ignored, as read_data.py ignores them
+        else:
+            pick = _BY_POSITION
+            if set(map(len, itertools.islice(event, 1, None))) != {4}:  # itemgetter takes a longer list's first four
+                raise _Irregular
+        values.extend(itertools.chain.from_iterable(map(pick, itertools.islice(event, 1, None))))
+    except (_Irregular, KeyError, IndexError, TypeError, OverflowError):
+        del values[before:]
+        values.extend(_particles_one_by_one(path, number, event))
 
 
-@numba.njit(cache=True)
-def _parse_lines(codes, max_jets, values, n_values, counts, n_jets, line):
-    """Whole lines [[px, py, pz, E], ...]: each particle's doubles appended to values[n_values:]
-    and its line's particle count to counts[n_jets:] (each line's first four-vector, the jet's
-    own, is dropped: it is recomputed from the particles); `line` numbers codes' first line.
-    Returns (status, line number reached, jets, values used, values, counts, the undecided
-    numbers as flat rows of (index in values, start, end, line) for Python to parse); values and
-    counts are grown copies where they ran out of room."""
-    n = len(codes)
-    undecided = np.empty(64, np.int64)  # flat rows of 4
-    n_undecided = 0
-    i = 0
-    while i < n and n_jets < max_jets:
-        i = _skip_blanks(codes, i)
-        if i < n and codes[i] == 10:  # a blank line
-            line += 1
-            i += 1
-            continue
-        if i >= n:
-            break
-        if codes[i] != 91:  # [
-            return BAD_SHAPE, line, n_jets, n_values, values, counts, undecided
-        i += 1
-        vectors = 0
-        while True:
-            i = _skip_blanks(codes, i)
-            if i >= n or codes[i] != 91:
-                return BAD_SHAPE, line, n_jets, n_values, values, counts, undecided
-            i += 1
-            if vectors > 0 and n_values + 4 > len(values):  # checked here: this runs for every vector
-                values = _grown(values, n_values + 4)
-            for k in range(4):
-                i = _skip_blanks(codes, i)
-                start = i
-                value, i, status = parse_number(codes, i)
-                if status == NO_DIGITS:
-                    if i < n and (codes[i] == 93 or codes[i] == 44):  # ] or , : a vector too short
-                        return BAD_SHAPE, line, n_jets, n_values, values, counts, undecided
-                    return NOT_A_NUMBER, line, n_jets, n_values, values, counts, undecided
-                if vectors > 0:  # a particle (the jet's own four-vector is not kept)
-                    values[n_values + k] = value
-                    if status == UNDECIDED:
-                        undecided = _grown(undecided, n_undecided + 4)
-                        undecided[n_undecided] = n_values + k
-                        undecided[n_undecided + 1] = start
-                        undecided[n_undecided + 2] = i
-                        undecided[n_undecided + 3] = line
-                        n_undecided += 4
-                expected = 93 if k == 3 else 44  # ] after E, , between
-                if i >= n or codes[i] != expected:
-                    i = _skip_blanks(codes, i)
-                    if i >= n or codes[i] != expected:
-                        return BAD_SHAPE, line, n_jets, n_values, values, counts, undecided
-                i += 1
-            if vectors > 0:
-                n_values += 4
-            vectors += 1
-            i = _skip_blanks(codes, i)
-            if i < n and codes[i] == 44:
-                i += 1
-            elif i < n and codes[i] == 93:
-                i += 1
-                break
+def _particles_one_by_one(path, number: int, event: list) -> list[float]:
+    out: list[float] = []
+    for k, particle in enumerate(event[1:]):
+        if type(particle) is dict:
+            missing = [key for key in FIELDS if key not in particle]
+            if missing:
+                raise InputFileError(path, f"line {number}", f"constituent {k} has no key {missing[0]!r}")
+            four = [particle[key] for key in FIELDS]
+        elif type(particle) is list and len(particle) == 4:
+            four = particle
+        else:
+            raise InputFileError(path, f"line {number}", f"constituent {k}: expected an object with keys px, py, pz, E "
+                                 f"or a list [px, py, pz, E], found {_shown(particle)}")
+        for key, value in zip(FIELDS, four):
+            if value is None:  # nlohmann::json's NaN or infinity: the particle check refuses it by name
+                out.append(math.nan)
+            elif type(value) is float:
+                out.append(value)
+            elif type(value) is int:  # not bool, a subclass of int
+                out.append(float(value) if abs(value) < 2**1024 else math.copysign(math.inf, value))  # as 1e400 reads
             else:
-                return BAD_SHAPE, line, n_jets, n_values, values, counts, undecided
-        i = _skip_blanks(codes, i)
-        if i < n:
-            if codes[i] != 10:
-                return BAD_SHAPE, line, n_jets, n_values, values, counts, undecided
-            i += 1
-        if vectors < 2:
-            return TOO_FEW_VECTORS, line, n_jets, n_values, values, counts, undecided
-        counts = _grown(counts, n_jets + 1)
-        counts[n_jets] = vectors - 1
-        n_jets += 1
-        line += 1
-    return PARSED, line, n_jets, n_values, values, counts, undecided[:n_undecided]
+                raise InputFileError(path, f"line {number}", f"constituent {k}, {key}: expected a number, "
+                                     f"found {_shown(value)}")
+    return out
+
+
+def _shown(value: object) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 60 else text[:57] + "..."

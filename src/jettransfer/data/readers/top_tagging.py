@@ -6,6 +6,8 @@ truthPX, truthPY, truthPZ (the top, zeros for QCD), ttv, is_signal_new (1 top, 0
 The published files use pandas' "fixed" layout (blocks of columns as 2-D datasets), which is
 read here directly with h5py: only the columns needed, only the rows of the class kept, a
 chunk of rows at a time (the training file is about 4 GB). Other layouts go through pandas.
+Every constituent and truth four-vector read is checked (finite, E >= 0, E >= |p| up to
+rounding; all-zero ones are padding), and the label column is checked for NaNs.
 """
 
 from __future__ import annotations
@@ -16,7 +18,14 @@ import numpy as np
 
 from jettransfer.data.errors import InputFileError
 from jettransfer.data.jet_file import JetTable
-from jettransfer.data.readers.common import require_numeric, table_from_padded
+from jettransfer.data.readers.common import (
+    cartesian,
+    check_particles,
+    file_rows,
+    require_finite,
+    require_numeric,
+    table_from_padded,
+)
 
 N_CONSTITUENTS = 200
 KEY = "table"
@@ -45,8 +54,16 @@ def read_top_tagging(path: str | os.PathLike, keep_label: int | None = None, max
     if columns is None:
         columns = _read_with_pandas(path, keep_label, max_jets)
     n = len(columns[LABEL_COLUMN])
-    momenta = columns["constituents"].reshape(n, N_CONSTITUENTS, 4).astype(np.float64)
-    return table_from_padded(path, momenta, columns[LABEL_COLUMN], columns["truth"].astype(np.float64))
+    momenta = np.asarray(columns["constituents"], dtype=np.float64).reshape(n, N_CONSTITUENTS, 4)
+    truth = np.asarray(columns["truth"], dtype=np.float64)
+    jet_name = file_rows(columns["rows"])
+    # Zero-padded to 200: an all-zero four-vector is padding, as is a QCD jet's zero truth.
+    present = check_particles(path, {f"{c}_{{i}}": momenta[..., k] for k, c in enumerate(("PX", "PY", "PZ", "E"))},
+                              "E_{i}", cartesian("PX_{i}", "PY_{i}", "PZ_{i}"),
+                              padding=("PX_{i}", "PY_{i}", "PZ_{i}", "E_{i}"), jet_name=jet_name)
+    check_particles(path, dict(zip(TRUTH_COLUMNS, truth.T)), "truthE", cartesian(*TRUTH_COLUMNS[:3]),
+                    padding=TRUTH_COLUMNS, jet_name=jet_name)
+    return table_from_padded(path, momenta, columns[LABEL_COLUMN], truth, present)
 
 
 def _read_fixed_frame(path, group, keep_label, max_jets) -> dict[str, np.ndarray]:
@@ -59,12 +76,19 @@ def _read_fixed_frame(path, group, keep_label, max_jets) -> dict[str, np.ndarray
             raise InputFileError(path, field, "column is missing")
     block, position = where[LABEL_COLUMN]
     labels = require_numeric(path, LABEL_COLUMN, group[f"block{block}_values"][:, position], ndim=1)
-    rows = np.flatnonzero(labels == keep_label if keep_label is not None else np.ones(len(labels), bool))[:max_jets]
-    out = {LABEL_COLUMN: labels[rows], "truth": _gather(path, group, where, TRUTH_COLUMNS, rows)}
+    rows = _rows_of_class(path, labels, keep_label, max_jets)
+    out = {LABEL_COLUMN: labels[rows], "rows": rows, "truth": _gather(path, group, where, TRUTH_COLUMNS, rows)}
     out["constituents"] = _constituent_slab(group, where, rows)
     if out["constituents"] is None:
         out["constituents"] = _gather(path, group, where, CONSTITUENT_COLUMNS, rows)
     return out
+
+
+def _rows_of_class(path, labels: np.ndarray, keep_label: int | None, max_jets: int | None) -> np.ndarray:
+    """The file's rows of the class kept (all where None), the first max_jets of them. A NaN
+    label would silently drop its jet from either class, so the whole column is checked."""
+    require_finite(path, LABEL_COLUMN, labels)
+    return np.flatnonzero(labels == keep_label if keep_label is not None else np.ones(len(labels), bool))[:max_jets]
 
 
 def _constituent_slab(group, where, rows) -> np.ndarray | None:
@@ -123,7 +147,7 @@ def _read_with_pandas(path, keep_label, max_jets) -> dict[str, np.ndarray]:
         if field not in frame.columns:
             raise InputFileError(path, field, "column is missing")
     labels = require_numeric(path, LABEL_COLUMN, frame[LABEL_COLUMN].to_numpy())
-    rows = np.flatnonzero(labels == keep_label if keep_label is not None else np.ones(len(labels), bool))[:max_jets]
-    return {LABEL_COLUMN: labels[rows],
+    rows = _rows_of_class(path, labels, keep_label, max_jets)
+    return {LABEL_COLUMN: labels[rows], "rows": rows,
             "constituents": require_numeric(path, "E_0..PZ_199", frame[CONSTITUENT_COLUMNS].to_numpy()[rows], ndim=2),
             "truth": require_numeric(path, "truthE", frame[TRUTH_COLUMNS].to_numpy()[rows], ndim=2)}

@@ -10,7 +10,7 @@ CORES ?= all
 BIN := $(VENV)/bin
 PIP := python -m pip install --quiet --disable-pip-version-check --no-cache-dir
 
-.PHONY: study study-seed001 study-seed003 validate-lundnet test test-main test-dgl install dgl-env slurm-deps clean
+.PHONY: study study-seed001 study-seed003 study-seed004 validate-lundnet test test-main test-dgl install dgl-env slurm-deps clean
 
 install: $(VENV)/.installed
 
@@ -35,12 +35,15 @@ $(DGL_VENV)/.installed: pyproject.toml
 study: install
 	$(BIN)/snakemake --cores $(CORES) --configfile config/config.yaml
 
-# Seeds 001 and 003 in miniature (config/seed00N_paper.yaml: the papers' scale, for a cluster).
+# Seeds 001, 003 and 004 in miniature (config/seed00N_paper.yaml: the papers' scale, for a cluster).
 study-seed001: install
 	$(BIN)/snakemake --cores $(CORES) --configfile config/seed001.yaml
 
 study-seed003: install
 	$(BIN)/snakemake --cores $(CORES) --configfile config/seed003.yaml
+
+study-seed004: install
+	$(BIN)/snakemake --cores $(CORES) --configfile config/seed004.yaml
 
 # The published LundNet taggers on our jets in the public LundNet data's conditions: needs their
 # state dicts (fdreyer/LundNet's models/ folder, as cloned, or the files flat in one folder).

@@ -36,7 +36,7 @@ wildcard_constraints:
     table=_alternatives(config["tables"]),
     figure=_alternatives(config["figures"]),
     study=_alternatives(list(config["transfer_studies"]) + list(config["distillation_studies"])
-                        + list(config["published_comparisons"])),
+                        + list(config["published_comparisons"]) + list(config["contrastive_studies"])),
     shard=r"\d+",
     split="train|validation|test",
 
@@ -54,6 +54,7 @@ include: "workflow/rules/figures.smk"
 include: "workflow/rules/study.smk"
 include: "workflow/rules/distillation_study.smk"
 include: "workflow/rules/published.smk"
+include: "workflow/rules/contrastive_study.smk"
 
 
 rule all:

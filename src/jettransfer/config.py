@@ -21,6 +21,7 @@ from jettransfer.physics.objects import EVENT_OBJECT_FEATURES
 from jettransfer.physics.processes import PROCESSES, get_process
 from jettransfer.physics.selection import JetSelection
 from jettransfer.train.settings import TrainingSettings
+from jettransfer.contrastive_study import expand_contrastive_studies
 from jettransfer.distillation_study import expand_distillation_studies
 from jettransfer.published_models import (PUBLISHED_MODE, check_published_comparisons, check_published_run,
                                           expand_published_model)
@@ -159,8 +160,9 @@ def _check_references(config: dict[str, Any], source: str) -> None:
     expand_transfer_studies(config, need)
     if not problems:  # a study's expansion reads models whose presets are known
         expand_distillation_studies(config, need)
-    need(bool(runs) or bool(config["distillation_studies"]), "runs",
-         "no runs: give runs, transfer_studies or distillation_studies")
+        expand_contrastive_studies(config, need)
+    need(bool(runs) or bool(config["distillation_studies"]) or bool(config["contrastive_studies"]), "runs",
+         "no runs: give runs, transfer_studies, distillation_studies or contrastive_studies")
     for name, run in runs.items():
         need(run["task"] in tasks, f"runs.{name}.task", f"unknown task {run['task']!r}; tasks: {sorted(tasks)}")
         need(run["model"] in models, f"runs.{name}.model", f"unknown model {run['model']!r}; models: {sorted(models)}")
@@ -243,6 +245,13 @@ def _check_objective(config: dict[str, Any], name: str, need) -> None:
     if objective["name"] == "contrastive":
         need(training_block(config, name)["select_best"] != "val_auc", f"runs.{name}.training.select_best",
              "a contrastive run reads no labels: choose its best epoch by val_loss or val_accuracy (of the views)")
+        model = config["models"].get(runs[name]["model"], {})
+        representation = config["representations"].get(model.get("representation"), {})
+        if objective.get("views", "gaussian_noise") != "gaussian_noise" and representation:
+            # Physics views transform the jets' four-momenta and recompute the model's columns from them.
+            need(bool(representation.get("four_momenta")), f"runs.{name}.objective.views",
+                 f"views {objective['views']!r} transform four-momenta: give representation "
+                 f"{model['representation']!r} four_momenta: true")
 
 
 def _check_reads(config: dict[str, Any], model: str, representation: str, field: str, need) -> None:

@@ -178,10 +178,16 @@ def expand_distillation_studies(config: dict[str, Any], need: Callable[[bool, st
         if spec.get("robustness"):
             _add_boosted_inputs(config, study, spec, additions, need)
         additions["runs"].update(_runs_of(config, study, spec))
-        for kind, new in additions.items():
-            for name in new:
-                need(name not in config[kind], where, f"its {kind[:-1]} {name!r} is also given under {kind}")
-            config[kind].update(new)
+        add_to_config(config, where, additions, need)
+
+
+def add_to_config(config: dict[str, Any], where: str, additions: dict[str, dict[str, Any]], need) -> None:
+    """A study's expansion ({"runs": {...}, "models": {...}, ...}) added to the config; a name
+    the config already gives is a problem of the study `where`."""
+    for kind, new in additions.items():
+        for name in new:
+            need(name not in config[kind], where, f"its {kind[:-1]} {name!r} is also given under {kind}")
+        config[kind].update(new)
 
 
 def _references_known(config: dict[str, Any], study: str, spec: dict[str, Any], need) -> bool:

@@ -58,6 +58,7 @@ def test_unreachable_cut_fails_clearly():
 
 @pytest.mark.parametrize("name, resonance, products", [
     ("z_qq", 23, 2), ("w_qq", 24, 2), ("h_bb", 25, 2), ("h_cc", 25, 2), ("h_gg", 25, 2), ("h_4q", 25, 4), ("t_blv", 6, 2),
+    ("h_lvqq", 25, 3),
 ])
 def test_jetclass_like_processes_give_matched_jets_of_their_class(name, resonance, products):
     from jettransfer.physics.clustering import cluster_jets
@@ -72,8 +73,8 @@ def test_jetclass_like_processes_give_matched_jets_of_their_class(name, resonanc
             assert pid[r] == resonance
             decay = pid[mother == r]
             assert len(decay) == products and not np.isin(decay, (12, 14, 16)).any()
-            if name == "t_blv":
-                assert np.isin(decay, (11, 13)).sum() == 1, "only the leptonic top is signal"
+            if name in ("t_blv", "h_lvqq"):
+                assert np.isin(decay, (11, 13, 15)).sum() == 1, "only resonances with one leptonic W are signal"
             if name == "h_gg":
                 assert (decay == 21).all()
 

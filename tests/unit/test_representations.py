@@ -5,11 +5,9 @@ import pytest
 
 from jettransfer.data.ranges import offsets_from_counts
 from jettransfer.physics.constituents import PARTICLE_FEATURES, Constituents, leading, particle_features
-from jettransfer.physics.kinematics import azimuth, delta_r, invariant_mass, rapidity
+from jettransfer.physics.kinematics import invariant_mass
 from jettransfer.physics.lund import LUND_FEATURES, lund_forest, with_ln_kt_cut
-from jettransfer.physics.transforms import (
-    boost_along_x, boost_jets_along_x, collinear_split, jet_axes, keep_random, rotate_about_axis, smear_angles, smear_energy_and_pt, translate,
-)
+from jettransfer.physics.transforms import boost_along_x, boost_jets_along_x, keep_random, smear_energy_and_pt
 from jettransfer.stages.preprocess import represent, split_balanced, standardise_splits
 
 
@@ -139,34 +137,6 @@ def test_keep_random_keeps_n_of_the_original_particles(pythia_constituents):
     original = {tuple(row) for row in c.momenta.round(6)}
     assert all(tuple(row) in original for row in kept.momenta.round(6))
     assert not np.array_equal(kept.momenta, leading(c, 5).momenta), "random, not the leading five"
-
-
-def test_simclr_augmentations_keep_what_they_should(pythia_constituents):
-    c = pythia_constituents
-    rng = np.random.default_rng(4)
-    rotated = rotate_about_axis(c, rng)
-    np.testing.assert_allclose(particle_features(rotated)[:, 2], particle_features(c)[:, 2], rtol=1e-5)  # pT kept
-    # A rotation about the jet axis keeps every particle's (y, phi) distance to that axis and its mass.
-    axis_y, axis_phi = (a[c.jet_of_row] for a in jet_axes(c))
-    distance = lambda p: delta_r(axis_y, axis_phi, rapidity(*p.T), azimuth(p[:, 0], p[:, 1]))  # noqa: E731
-    np.testing.assert_allclose(distance(rotated.momenta), distance(c.momenta), rtol=1e-6, atol=1e-9)
-    np.testing.assert_allclose(invariant_mass(*rotated.momenta.T), invariant_mass(*c.momenta.T), atol=1e-4)  # GeV
-    assert not np.allclose(rotated.momenta, c.momenta)
-    split = collinear_split(c, 3, rng)
-    assert (split.counts == c.counts + np.minimum(c.counts, 3)).all()
-    np.testing.assert_allclose(split.jet_momenta(), c.jet_momenta(), rtol=1e-10)
-    moved = translate(c, 0.5, rng)
-    # Every particle of a jet moves by the same (dy, dphi), a different one per jet.
-    dy = rapidity(*moved.momenta.T) - rapidity(*c.momenta.T)
-    dphi = (azimuth(moved.momenta[:, 0], moved.momenta[:, 1]) - azimuth(c.momenta[:, 0], c.momenta[:, 1]) + np.pi) % (2 * np.pi) - np.pi
-    for shift in (dy, dphi):
-        per_jet = shift[c.offsets[:-1]][c.jet_of_row]
-        np.testing.assert_allclose(shift, per_jet, atol=1e-6)
-        assert np.std(shift[c.offsets[:-1]]) > 0.2
-    smeared = smear_angles(c, 0.1, rng)
-    shift = np.abs(particle_features(smeared)[:, 0] - particle_features(c)[:, 0])
-    soft = np.exp(particle_features(c)[:, 2]) < 2.0
-    assert shift[soft].mean() > shift[~soft].mean()
 
 
 def test_ln_kt_cut_relinks_children_to_the_nearest_kept_ancestor():

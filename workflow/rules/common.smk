@@ -1,5 +1,6 @@
 # Helpers shared by all rule files (names from the config, paths, resources).
 from jettransfer.config import run_objective, task_members, teacher_representation
+from jettransfer.contrastive_study import contrastive_run_names, embedding_runs, scored_run_names
 from jettransfer.distillation_study import distillation_run_groups
 from jettransfer.published_models import published_weights_file
 from jettransfer.transfer_study import study_runs
@@ -116,7 +117,11 @@ def report_targets():
                     study=[s for s, spec in config["distillation_studies"].items() if spec["robustness"]])
     published = expand("results/studies/{study}/{item}", study=config["published_comparisons"],
                        item=("auc.csv", "auc.md", "claims.md"))
-    return tables + figures + studies + distillation + boosts + published
+    contrastive = expand("results/studies/{study}/{item}", study=config["contrastive_studies"],
+                         item=["table.csv", "table.md", "claims.md", "embedding.npz", "embedding.png", "embedding.pdf"]
+                         + [f"{name}.{ext}" for name in ("labels", "validation_accuracy", "pretraining_size", "heads")
+                            for ext in ("png", "pdf")])
+    return tables + figures + studies + distillation + boosts + published + contrastive
 
 
 def study_targets(study):

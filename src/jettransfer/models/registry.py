@@ -57,6 +57,8 @@ ARCHITECTURES: dict[str, Architecture] = {
     "mlp": Architecture("jettransfer.models.mlp:ParticleMLP", "particle_set", _SETS),
     "lorentznet": Architecture("jettransfer.models.lorentznet:LorentzNet", "particle_set", _SETS, needs_four_momenta=True),
     "transformer": Architecture("jettransfer.models.transformer:TransformerEncoder", "particle_set", _SETS),
+    "particle_transformer": Architecture("jettransfer.models.particle_transformer:ParticleTransformer", "particle_set",
+                                         _SETS, needs_four_momenta=True),
     "event_gnn": Architecture("jettransfer.models.event_gnn:EventGNN", "event_graph", ("event_graph",)),
 }
 
@@ -79,6 +81,11 @@ PRESETS: dict[str, Preset] = {
     "LorentzNet": Preset("lorentznet", SET_FEATURES),
     # Seed 004: JetCLR's transformer on the seed's six features, with its projection head.
     "JetCLR": Preset("transformer", PARTICLE_FEATURES[:6]),
+    # The Particle Transformer (arXiv:2202.03772) as published, on its kinematic inputs (our seven
+    # particle features are its "kin" set) and its 128 particles; and as seed 004's next encoder,
+    # on the seed's six features and JetCLR's leading 50, with a projection head as JetCLR's.
+    "ParT": Preset("particle_transformer", PARTICLE_FEATURES),
+    "ParT-JetCLR": Preset("particle_transformer", PARTICLE_FEATURES[:6], {"n_particles": 50, "head": "projection"}),
     # Seed 002: encode-process-decode on the event's objects.
     "EventGNN": Preset("event_gnn", EVENT_OBJECT_FEATURES),
 }

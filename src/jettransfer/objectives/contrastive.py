@@ -39,7 +39,9 @@ class Contrastive(Objective):
     needs_labels = False
 
     def __init__(self, num_classes: int, temperature: float = 0.1, views: str | Callable = "gaussian_noise",
-                 view_options: dict[str, Any] | None = None, projection_dim: int = 128) -> None:
+                 view_options: dict[str, Any] | None = None, projection_dim: int = 128, features: Any = None) -> None:
+        """`features`: the columns the model reads (jettransfer.inputs.particle_features.FeatureColumns),
+        for views that recompute them from transformed four-momenta."""
         super().__init__(num_classes)
         self.temperature, self.projection_dim = float(temperature), projection_dim
         if callable(views):
@@ -47,7 +49,7 @@ class Contrastive(Objective):
         else:
             from jettransfer.inputs.views import view_maker
 
-            self.make_views = view_maker(views, **(view_options or {}))
+            self.make_views = view_maker(views, features=features, **(view_options or {}))
         self.generator = torch.Generator()
 
     @property

@@ -232,9 +232,8 @@ def _truth_partons(pythia, process: Process) -> dict[str, list]:
             continue
         last = event[i].iBotCopyId()
         products = _decay_products(event, last)
-        if process.leptonic is not None:
-            has_lepton = any(event[p].idAbs() in _CHARGED_LEPTONS for p in products)
-            if has_lepton != process.leptonic:
+        if process.charged_leptons is not None:
+            if sum(event[p].idAbs() in _CHARGED_LEPTONS for p in products) != process.charged_leptons:
                 continue
         resonance_index = len(out["px"])
         _append_truth(out, event[last], -1)

@@ -1,8 +1,9 @@
 """The registry of generated processes: Pythia settings and which resonance makes a signal jet.
 
 Besides seed 000's samples (QCD dijets, hadronic ttbar, hadronic WW) it holds JetClass-like
-classes for pretraining: a boosted Z, W or H recoiling against a jet, and tops decaying
-hadronically (t -> bqq') or leptonically (t -> b l nu).
+classes for pretraining: a boosted Z, W or H recoiling against a jet (H -> bb, cc, gg, and
+H -> WW* -> 4q or l nu qq'), and tops decaying hadronically (t -> bqq') or leptonically
+(t -> b l nu): with QCD, JetClass's ten classes.
 """
 
 from __future__ import annotations
@@ -26,15 +27,16 @@ class Process:
     pythia_settings: tuple[str, ...]
     # |PDG id| of the resonance a signal jet must contain (with all its visible decay partons); None = QCD.
     signal_pdg: int | None
-    # True: only resonances that decay to a charged lepton are signal; False: only those that do not.
-    leptonic: bool | None = None
+    # The number of charged leptons among a signal resonance's decay products (0: hadronic,
+    # 1: semi-leptonic); None: any. Resonances with another number are not signal.
+    charged_leptons: int | None = None
 
 
 PROCESSES: dict[str, Process] = {
     p.name: p
     for p in (
         Process("qcd_dijet", "QCD 2->2 dijets", ("HardQCD:all = on",), None),
-        Process("ttbar_hadronic", "ttbar, both W decaying to quarks (t -> bqq')", (*TTBAR, *HADRONIC_W), 6, leptonic=False),
+        Process("ttbar_hadronic", "ttbar, both W decaying to quarks (t -> bqq')", (*TTBAR, *HADRONIC_W), 6, charged_leptons=0),
         Process("ww_hadronic", "W+W-, both decaying to quarks", ("WeakDoubleBoson:ffbar2WW = on", *HADRONIC_W), 24),
         Process("z_qq", "Z + jet, Z -> qq", (*V_PLUS_JET["Z"], *HADRONIC_Z), 23),
         Process("w_qq", "W + jet, W -> qq'", (*V_PLUS_JET["W"], *HADRONIC_W), 24),
@@ -43,7 +45,12 @@ PROCESSES: dict[str, Process] = {
         Process("h_gg", "H + jet, H -> gg", (*H_PLUS_JET, "25:onIfAny = 21"), 25),
         Process("h_4q", "H + jet, H -> WW* -> 4q", (*H_PLUS_JET, "25:onIfMatch = 24 -24", *HADRONIC_W), 25),
         Process("t_blv", "ttbar, t -> b l nu (l = e, mu) beside t -> bqq'; the leptonic top is the signal",
-                (*TTBAR, "24:onMode = off", "24:onPosIfAny = 11 13", "24:onNegIfAny = 1 2 3 4 5"), 6, leptonic=True),
+                (*TTBAR, "24:onMode = off", "24:onPosIfAny = 11 13", "24:onNegIfAny = 1 2 3 4 5"), 6, charged_leptons=1),
+        # Both W charges decay either way, so that W+ and W- each give the lepton (JetClass's
+        # class is charge-symmetric); only Higgs bosons with exactly one leptonic W are signal.
+        Process("h_lvqq", "H + jet, H -> WW* -> l nu qq' (l = e, mu, tau)",
+                (*H_PLUS_JET, "25:onIfMatch = 24 -24", "24:onMode = off", "24:onIfAny = 1 2 3 4 5 11 13 15"), 25,
+                charged_leptons=1),
     )
 }
 

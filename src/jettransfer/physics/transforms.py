@@ -1,17 +1,15 @@
 """Transforms of jet constituents, reproducible through the numpy Generator passed in.
 
 Degradations (seed 001) and boosts (seed 003) are applied once, when a representation is
-built; the SimCLR augmentations (seed 004, after Dillon et al. 2108.04253) are meant to be
-drawn afresh per training step. Every transform returns new Constituents.
+built. Every transform returns new Constituents. (Seed 004's SimCLR augmentations, drawn afresh
+per training step, act on batches: jettransfer.inputs.augmentations.)
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from jettransfer.data.ranges import offsets_from_counts
 from jettransfer.physics.constituents import Constituents
-from jettransfer.physics.kinematics import azimuth, delta_phi, momenta_from_pt_y_phi_m, pt_y_phi_m, rapidity
 
 
 def smear_energy_and_pt(c: Constituents, energy_resolution: float, pt_resolution: float,
@@ -59,61 +57,3 @@ def boost_jets_along_x(c: Constituents, beta: float | np.ndarray) -> Constituent
     p = c.momenta.copy()
     p[:, 0], p[:, 3] = gamma * (c.momenta[:, 0] - beta * c.momenta[:, 3]), gamma * (c.momenta[:, 3] - beta * c.momenta[:, 0])
     return Constituents(p, c.offsets.copy())
-
-
-_MAX_ANGULAR_WIDTH = 1.0  # about a jet radius in (y, phi)
-
-# The angular augmentations act in the (y, phi) plane the jets were clustered in: a soft
-# massive hadron can sit far from the axis in eta while close in y, and rotating such an eta
-# offset into phi would wrap it around the detector.
-
-def jet_axes(c: Constituents) -> tuple[np.ndarray, np.ndarray]:
-    """(y, phi) of each jet's summed four-momentum."""
-    jet_p = c.jet_momenta()
-    return rapidity(*jet_p.T), azimuth(jet_p[:, 0], jet_p[:, 1])
-
-
-def rotate_about_axis(c: Constituents, rng: np.random.Generator) -> Constituents:
-    """Rotate each jet in the (y, phi) plane about its axis by a random angle."""
-    pt, y, phi, m = pt_y_phi_m(c.momenta)
-    axis_y, axis_phi = (a[c.jet_of_row] for a in jet_axes(c))
-    d_y, d_phi = y - axis_y, delta_phi(axis_phi, phi)
-    angle = rng.uniform(0.0, 2 * np.pi, size=len(c))[c.jet_of_row]
-    cos, sin = np.cos(angle), np.sin(angle)
-    return Constituents(momenta_from_pt_y_phi_m(pt, axis_y + cos * d_y - sin * d_phi, axis_phi + sin * d_y + cos * d_phi, m),
-                        c.offsets.copy())
-
-
-def translate(c: Constituents, width: float, rng: np.random.Generator) -> Constituents:
-    """Shift each jet in y and phi by Gaussian amounts of the given width."""
-    pt, y, phi, m = pt_y_phi_m(c.momenta)
-    shift = rng.normal(0.0, width, size=(len(c), 2))[c.jet_of_row]
-    return Constituents(momenta_from_pt_y_phi_m(pt, y + shift[:, 0], phi + shift[:, 1], m), c.offsets.copy())
-
-
-def smear_angles(c: Constituents, scale_gev: float, rng: np.random.Generator) -> Constituents:
-    """Move each particle in y and phi by Gaussians of width scale / pT: soft particles move most.
-
-    The width is capped at _MAX_ANGULAR_WIDTH: a particle of pT ~ 1e-4 GeV would otherwise be
-    thrown to any rapidity at all."""
-    pt, y, phi, m = pt_y_phi_m(c.momenta)
-    width = np.minimum(scale_gev / np.maximum(pt, 1e-9), _MAX_ANGULAR_WIDTH)
-    return Constituents(momenta_from_pt_y_phi_m(pt, y + width * rng.standard_normal(len(pt)),
-                                         phi + width * rng.standard_normal(len(pt)), m), c.offsets.copy())
-
-
-def collinear_split(c: Constituents, max_splits: int, rng: np.random.Generator) -> Constituents:
-    """Split up to `max_splits` random particles per jet into two exactly collinear ones sharing its
-    four-momentum as z, 1 - z with z ~ U(0, 1). The jet's total four-momentum is unchanged."""
-    jet = c.jet_of_row
-    split = _random_rank_in_jet(c, rng) < max_splits
-    z = rng.uniform(0.0, 1.0, size=len(jet))
-    first = np.where(split[:, None], z[:, None] * c.momenta, c.momenta)
-    second = (1.0 - z[split])[:, None] * c.momenta[split]
-    # Each split particle's second half goes right after it, in the same jet.
-    rows = np.concatenate([first, second])
-    owner = np.concatenate([np.arange(len(jet)), np.flatnonzero(split)])
-    within = np.concatenate([np.zeros(len(jet)), np.ones(int(split.sum()))])
-    ordering = np.lexsort((within, owner))
-    counts = np.bincount(jet[owner], minlength=len(c))
-    return Constituents(rows[ordering], offsets_from_counts(counts))

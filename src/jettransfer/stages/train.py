@@ -20,6 +20,7 @@ from jettransfer.data.logits_file import aligned_logits
 from jettransfer.data.packed_file import read_packed
 from jettransfer.inputs.loaders import model_batches
 from jettransfer.models.registry import build_model, count_parameters
+from jettransfer.inputs.particle_features import FeatureColumns
 from jettransfer.objectives import build_objective
 from jettransfer.train.checkpoint import save_checkpoint
 from jettransfer.train.device import device_name, job_device
@@ -42,16 +43,24 @@ def train_run(config: dict[str, Any], run: str, train_path: str | os.PathLike, v
     with job_device(threads, gpus) as device:
         spec_run = config["runs"][run]
         settings = training_settings(config, run, threads)
-        objective = build_objective(run_objective(config, run), num_classes(config, spec_run["task"]))
-        spec = model_spec(config, spec_run["model"]) | {"num_classes": objective.output_size}
-        torch.manual_seed(settings.seed)
-        model = build_model(spec["architecture"], len(spec["features"]), spec["params"], spec["num_classes"])
-        prepare_model(model, spec_run["mode"], spec, source_checkpoint, reinit_head=settings.reinit_head)
-
         train_jets = read_packed(train_path)
         if settings.train_fraction < 1.0:
             # The split interleaves its classes, so a prefix stays balanced.
             train_jets = train_jets.take(np.arange(max(2, int(round(settings.train_fraction * len(train_jets))))))
+        objective_spec = run_objective(config, run)
+        if objective_spec["name"] == "contrastive":
+            # Views that transform four-momenta recompute the columns this model reads, as its files hold them.
+            model_entry = config["models"][spec_run["model"]]
+            try:
+                objective_spec = objective_spec | {"features": FeatureColumns.of(
+                    model_entry["features"], config["representations"][model_entry["representation"]], train_jets)}
+            except KeyError:  # columns no view recomputes (Lund graphs, event graphs): generic views only
+                pass
+        objective = build_objective(objective_spec, num_classes(config, spec_run["task"]))
+        spec = model_spec(config, spec_run["model"]) | {"num_classes": objective.output_size}
+        torch.manual_seed(settings.seed)
+        model = build_model(spec["architecture"], len(spec["features"]), spec["params"], spec["num_classes"])
+        prepare_model(model, spec_run["mode"], spec, source_checkpoint, reinit_head=settings.reinit_head)
         splits = {"train": train_jets, "validation": read_packed(validation_path)}
         batches = {split: model_batches(jets, spec["architecture"], spec["features"], settings.batch_size,
                                         shuffle=split == "train", seed=settings.seed, backend=settings.graph_backend,

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from jettransfer.contrastive_study import PRETRAINED, Series, label_series, pretrain_run_name, size_sweep
+from jettransfer.contrastive_study import PRETRAINED, label_series, pretrain_run_name, size_sweep
 from jettransfer.evaluate.tables import write_table
 from jettransfer.stages.study_report import mean_and_spread
 
@@ -164,10 +164,6 @@ def size_points(config: dict[str, Any], study: str, results: RunResults) -> dict
     return out
 
 
-def series_of(config: dict[str, Any], study: str, kind: str, head: str | None = None) -> Series | None:
-    return next((s for s in label_series(config, study) if s.kind == kind and (head is None or s.head == head)), None)
-
-
 def contrastive_outputs(config: dict[str, Any], study: str, metrics: Paths, summaries: Paths, histories: Paths,
                         outputs: Mapping[str, str | os.PathLike], style: str | None = None) -> None:
     """table.{csv,md}, claims.md and the figures of a study from its runs' results. `outputs`:
@@ -228,9 +224,9 @@ def encoder_embedding(config: dict[str, Any], study: str, checkpoints: Mapping[s
         with open(tmp, "wb") as f:
             np.savez(f, labels=jets.labels, ids=jets.ids, **{f"{k}_tsne": v for k, v in embeddings.items()},
                      **{f"{k}_features": v for k, v in features.items()})
-    names = [config["tasks"][spec["pretrain_task"]].get("label", spec["pretrain_task"])]
+    task_label = config["tasks"][spec["pretrain_task"]].get("label", spec["pretrain_task"])
     class_names = [sample for sample, _ in task_members(config, spec["pretrain_task"])]
     plot_embedding({"encoder trained from scratch (labels)" if k == "scratch" else "encoder pretrained (no labels)": v
                     for k, v in embeddings.items()}, jets.labels, class_names,
-                   f"{spec.get('title', study)}: encoder features on {names[0]} jets (t-SNE)", png_path, pdf_path,
+                   f"{spec.get('title', study)}: encoder features, {task_label} test jets (t-SNE)", png_path, pdf_path,
                    style=style or config["plots"]["style"])

@@ -119,8 +119,7 @@ def report_targets():
                        item=("auc.csv", "auc.md", "claims.md"))
     contrastive = expand("results/studies/{study}/{item}", study=config["contrastive_studies"],
                          item=["table.csv", "table.md", "claims.md", "embedding.npz", "embedding.png", "embedding.pdf"]
-                         + [f"{name}.{ext}" for name in ("labels", "validation_accuracy", "pretraining_size", "heads")
-                            for ext in ("png", "pdf")])
+                         + [f"{name}.{ext}" for name in CONTRASTIVE_FIGURES for ext in ("png", "pdf")])
     return tables + figures + studies + distillation + boosts + published + contrastive
 
 
@@ -136,3 +135,19 @@ def study_files(pattern):
 def distillation_files(group, pattern):
     """A distillation study's files of one group of runs (jettransfer.distillation_study.distillation_run_groups)."""
     return lambda w: [pattern.format(run=r) for r in distillation_run_groups(config, w.study)[group]]
+
+
+CONTRASTIVE_FIGURES = ("labels", "validation_accuracy", "pretraining_size", "heads")
+
+
+def contrastive_files(group, pattern):
+    """A contrastive study's files of its runs: all of them, or the scored ones (not the pretrainings)."""
+    names = contrastive_run_names if group == "all" else scored_run_names
+    return lambda w: [pattern.format(run=r) for r in names(config, w.study)]
+
+
+def embedding_inputs(w):
+    runs = embedding_runs(config, w.study)
+    pretraining = runs["pretrained"]
+    return {kind: f"results/models/{run}/checkpoint.pt" for kind, run in runs.items()} | {
+        "test": dataset_file(pretraining, "test")}

@@ -1,19 +1,3 @@
-CONTRASTIVE_FIGURES = ("labels", "validation_accuracy", "pretraining_size", "heads")
-
-
-def contrastive_files(group, pattern):
-    """A contrastive study's files of its runs: all of them, or the scored ones (not the pretrainings)."""
-    names = contrastive_run_names if group == "all" else scored_run_names
-    return lambda w: [pattern.format(run=r) for r in names(config, w.study)]
-
-
-def embedding_inputs(w):
-    runs = embedding_runs(config, w.study)
-    pretraining = runs["pretrained"]
-    return {kind: f"results/models/{run}/checkpoint.pt" for kind, run in runs.items()} | {
-        "test": dataset_file(pretraining, "test")}
-
-
 rule contrastive_study_outputs:
     """Seed 004's table, claims and figures: performance vs labels, convergence, pretraining size, heads."""
     input:

@@ -35,6 +35,13 @@ def _log_axis(ax: plt.Axes, which: str) -> None:
         (ax.xaxis if which == "x" else ax.yaxis).set_minor_formatter(NullFormatter())
 
 
+def _label_axes(ax: plt.Axes, xlabel: str, ylabel: str, legend_loc: str, grid_which: str = "both") -> None:
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3, which=grid_which)
+    ax.legend(frameon=False, loc=legend_loc, fontsize="small")
+
+
 def _colours(labels: Sequence[str]) -> dict[str, str]:
     return {label: f"C{i}" for i, label in enumerate(labels)}
 
@@ -53,10 +60,7 @@ def plot_label_sweep(accuracy: Mapping[str, Curve], rejection: Mapping[str, Curv
             _log_axis(ax, "x")
             if ax is axes[1] and curves:
                 _log_axis(ax, "y")
-            ax.set_xlabel("Labelled training jets")
-            ax.set_ylabel(ylabel)
-            ax.grid(alpha=0.3, which="both")
-            ax.legend(frameon=False, loc="lower right", fontsize="small")
+            _label_axes(ax, "Labelled training jets", ylabel, "lower right")
         figure_title(figure, title)
         save_figure(figure, png_path, pdf_path)
     return figure
@@ -73,11 +77,8 @@ def plot_validation_panels(panels: Mapping[str, Mapping[str, Curve]], title: str
             for label, curve in curves.items():
                 _draw(ax, label, curve, colours[label], "--" if label.startswith("pretrained") else "-")
             ax.set_title(panel)
-            ax.set_xlabel("Epoch")
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-            ax.set_ylabel("Validation accuracy")
-            ax.grid(alpha=0.3)
-            ax.legend(frameon=False, loc="lower right", fontsize="small")
+            _label_axes(ax, "Epoch", "Validation accuracy", "lower right", grid_which="major")
         figure_title(figure, title)
         save_figure(figure, png_path, pdf_path)
     return figure
@@ -94,10 +95,7 @@ def plot_pretraining_size(points: Mapping[str, Curve], title: str, png_path: str
             ax.errorbar(curve["x"], curve["mean"], yerr=[curve["mean"] - curve["low"], curve["high"] - curve["mean"]],
                         fmt="o-", color="C1", label="pretrained, fine-tuned")
             _log_axis(ax, "x")
-            ax.set_xlabel("Pretraining jets")
-            ax.set_ylabel(ylabel)
-            ax.grid(alpha=0.3, which="both")
-            ax.legend(frameon=False, loc="best", fontsize="small")
+            _label_axes(ax, "Pretraining jets", ylabel, "best")
         figure_title(figure, title)
         save_figure(figure, png_path, pdf_path)
     return figure

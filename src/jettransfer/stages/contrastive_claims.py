@@ -3,20 +3,21 @@ or cannot be checked (and why)."""
 
 from __future__ import annotations
 
-import statistics
 from typing import Any
 
 from jettransfer.contrastive_study import PRETRAINED, SCRATCH, label_series, pretrain_run_name, size_sweep
 from jettransfer.stages.contrastive_report import RunResults
 from jettransfer.stages.distillation_claims import verdict, within_spread
+from jettransfer.stages.study_report import mean_and_spread
 
 
 SAME_ACCURACY = 0.002  # accuracies closer than this are "the same" where repeats give no spread
 
 
 def _mean(results: RunResults, runs, key: str) -> tuple[float, float]:
-    values = results.values(runs, key)
-    return statistics.fmean(values), (statistics.stdev(values) if len(values) > 1 else 0.0)
+    """Mean and spread of `key` over `runs` (no spread from a single run: 0)."""
+    mean, spread = mean_and_spread(results.values(runs, key))
+    return mean, spread or 0.0
 
 
 def _noise(a: float, b: float) -> float:

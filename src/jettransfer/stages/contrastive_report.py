@@ -13,6 +13,7 @@ import pandas as pd
 
 from jettransfer.contrastive_study import PRETRAINED, label_series, pretrain_run_name, size_sweep
 from jettransfer.evaluate.tables import write_table
+from jettransfer.stages.distillation_report import mean_cell
 from jettransfer.stages.study_report import mean_and_spread
 
 Paths = Mapping[str, "str | os.PathLike"]
@@ -89,11 +90,11 @@ def table_rows(config: dict[str, Any], study: str, results: RunResults) -> list[
 def contrastive_table(config: dict[str, Any], study: str, results: RunResults, csv_path: str | os.PathLike,
                       markdown_path: str | os.PathLike) -> pd.DataFrame:
     rows = table_rows(config, study, results)
-    shown = [{"row": r["row"], "labelled jets": _cell(r["n_train_mean"], None, ".0f"),
-              "accuracy": _cell(r["accuracy_mean"], r["accuracy_std"], ".4f"),
-              "AUC": _cell(r["auc_mean"], r["auc_std"], ".4f"),
-              "Rej@50%": _cell(r["rejection_at_50_mean"], r["rejection_at_50_std"], ".1f"),
-              "epochs to 1% of final": _cell(r["epochs_to_converge_mean"], r["epochs_to_converge_std"], ".1f")}
+    shown = [{"row": r["row"], "labelled jets": mean_cell(r["n_train_mean"], None, 0),
+              "accuracy": mean_cell(r["accuracy_mean"], r["accuracy_std"], 4),
+              "AUC": mean_cell(r["auc_mean"], r["auc_std"], 4),
+              "Rej@50%": mean_cell(r["rejection_at_50_mean"], r["rejection_at_50_std"], 1),
+              "epochs to 1% of final": mean_cell(r["epochs_to_converge_mean"], r["epochs_to_converge_std"], 1)}
              for r in rows]
     spec = config["contrastive_studies"][study]
     return write_table(rows, csv_path, markdown_path, spec.get("title", study), markdown_rows=shown,
@@ -102,12 +103,6 @@ def contrastive_table(config: dict[str, Any], study: str, results: RunResults, c
                               "validation accuracy is within 1% of the last epoch's. Pretrained rows start from the "
                               f"largest pretraining ({max(spec['pretrain_fractions']) * 100:g}% of the pretraining set) "
                               "unless they say otherwise."])
-
-
-def _cell(mean: float | None, spread: float | None, fmt: str) -> str:
-    if mean is None:
-        return "-"
-    return format(mean, fmt) + (f" ± {format(spread, fmt)}" if spread is not None else "")
 
 
 def label_curves(config: dict[str, Any], study: str, results: RunResults, key: str) -> dict[str, dict[str, np.ndarray]]:

@@ -47,7 +47,8 @@ def _mean_std(values: Sequence[float | None]) -> tuple[float | None, float | Non
     return mean_and_spread(values)
 
 
-def _cell(mean: float | None, std: float | None, digits: int, published: float | None = None) -> str:
+def mean_cell(mean: float | None, std: float | None, digits: int, published: float | None = None) -> str:
+    """'mean ± std' ('-' without a mean), with a published value in brackets when given."""
     text = "-" if mean is None else f"{mean:.{digits}f}" + (f" ± {std:.{digits}f}" if std is not None else "")
     return text + (f" [{published:.{digits}f}]" if published is not None else "")
 
@@ -79,7 +80,7 @@ def distillation_table(config: dict[str, Any], study: str, metrics: Paths, summa
             mean, std = _mean_std([m.get(key) for m in run_metrics])
             quoted = getattr(published, key) if published else None
             out |= {f"{key}_mean": mean, f"{key}_std": std, f"published_{key}": quoted}
-            cells[name] = _cell(mean, std, digits, quoted)
+            cells[name] = mean_cell(mean, std, digits, quoted)
         out |= {"n_train": summary["n_train"], "epochs": summary["epochs"],
                 "n_test": run_metrics[0]["n_signal"] + run_metrics[0]["n_background"], "device": summary["device"]}
         cells |= {"ms/jet at batch 1 / 1024": f"{costs['ms/jet batch 1']:.3g} / {costs['ms/jet batch 1024']:.3g}",

@@ -10,7 +10,7 @@ CORES ?= all
 BIN := $(VENV)/bin
 PIP := python -m pip install --quiet --disable-pip-version-check --no-cache-dir
 
-.PHONY: study study-seed001 study-seed003 study-seed004 validate-lundnet test test-main test-dgl install dgl-env slurm-deps clean
+.PHONY: study study-seed001 study-seed002 study-seed003 study-seed004 validate-lundnet test test-main test-dgl install dgl-env slurm-deps clean
 
 install: $(VENV)/.installed
 
@@ -35,9 +35,12 @@ $(DGL_VENV)/.installed: pyproject.toml
 study: install
 	$(BIN)/snakemake --cores $(CORES) --configfile config/config.yaml
 
-# Seeds 001, 003 and 004 in miniature (config/seed00N_paper.yaml: the papers' scale, for a cluster).
+# Seeds 001 to 004 in miniature (config/seed00N_paper.yaml: the papers' scale, for a cluster).
 study-seed001: install
 	$(BIN)/snakemake --cores $(CORES) --configfile config/seed001.yaml
+
+study-seed002: install
+	$(BIN)/snakemake --cores $(CORES) --configfile config/seed002.yaml
 
 study-seed003: install
 	$(BIN)/snakemake --cores $(CORES) --configfile config/seed003.yaml

@@ -36,7 +36,8 @@ wildcard_constraints:
     table=_alternatives(config["tables"]),
     figure=_alternatives(config["figures"]),
     study=_alternatives(list(config["transfer_studies"]) + list(config["distillation_studies"])
-                        + list(config["published_comparisons"]) + list(config["contrastive_studies"])),
+                        + list(config["published_comparisons"]) + list(config["contrastive_studies"])
+                        + list(config["event_studies"])),
     shard=r"\d+",
     split="train|validation|test",
 
@@ -55,6 +56,7 @@ include: "workflow/rules/study.smk"
 include: "workflow/rules/distillation_study.smk"
 include: "workflow/rules/published.smk"
 include: "workflow/rules/contrastive_study.smk"
+include: "workflow/rules/event_study.smk"
 
 
 rule all:

@@ -15,6 +15,7 @@ import yaml
 
 from jettransfer.models.registry import ARCHITECTURES, PRESETS, get_architecture
 from jettransfer.physics.constituents import FOUR_VECTOR, PARTICLE_FEATURES, SET_FEATURES
+from jettransfer.physics.event_processes import get_event_process
 from jettransfer.physics.generation import GenerationSettings, check_pythia_lines
 from jettransfer.physics.lund import LUND_FEATURES
 from jettransfer.physics.objects import EVENT_OBJECT_FEATURES
@@ -23,6 +24,7 @@ from jettransfer.physics.selection import JetSelection
 from jettransfer.train.settings import TrainingSettings
 from jettransfer.contrastive_study import expand_contrastive_studies
 from jettransfer.distillation_study import expand_distillation_studies
+from jettransfer.event_study import expand_event_studies
 from jettransfer.published_models import (PUBLISHED_MODE, check_published_comparisons, check_published_run,
                                           expand_published_model)
 from jettransfer.transfer_study import expand_transfer_studies
@@ -110,6 +112,10 @@ def _check_references(config: dict[str, Any], source: str) -> None:
         _check_sample(name, sample, need)
     _check_pythia_lines(config, need)
     for name, task in tasks.items():
+        members = task["classes"] if "classes" in task else [task["signal"], task["background"]]
+        known = [s for s in members if s in samples]
+        need(len({is_event_sample(samples[s]) for s in known}) <= 1, f"tasks.{name}",
+             "mixes samples of whole events (n_events) with samples of jets")
         if "classes" in task:
             for i, sample in enumerate(task["classes"]):
                 need(sample in samples, f"tasks.{name}.classes.{i}", f"unknown sample {sample!r}; samples: {sorted(samples)}")
@@ -117,7 +123,8 @@ def _check_references(config: dict[str, Any], source: str) -> None:
         for role, wanted in (("signal", 1), ("background", 0)):
             sample = task[role]
             need(sample in samples, f"tasks.{name}.{role}", f"unknown sample {sample!r}; samples: {sorted(samples)}")
-            if sample in samples and not problems:  # labels are known once every sample is valid
+            # Events have no signal or background of their own: an analysis decides (WH vs ZH).
+            if sample in samples and not problems and not is_event_sample(samples[sample]):
                 need(sample_label(samples[sample]) == wanted, f"tasks.{name}.{role}",
                      f"sample {sample!r} holds {'signal' if wanted == 0 else 'background'} jets")
     representations = config["representations"]
@@ -132,9 +139,11 @@ def _check_references(config: dict[str, Any], source: str) -> None:
         degrade = spec.get("degrade", {})
         need(not ("boost_beta" in degrade and "boost_beta_max" in degrade), f"representations.{name}.degrade",
              "boost_beta (every jet by one beta) and boost_beta_max (beta ~ U(0, max)) exclude each other")
-        if kind == "lund_graph":
+        if kind in ("lund_graph", "event_graph"):
             for option in ("frame", "max_constituents"):
-                need(option not in spec, f"representations.{name}.{option}", "does not apply to a lund_graph")
+                need(option not in spec, f"representations.{name}.{option}", f"does not apply to a {kind}")
+        if kind == "event_graph":
+            need("degrade" not in spec, f"representations.{name}.degrade", "degradations act on jets' constituents")
     for name, model in models.items():
         if "published" in model:
             expand_published_model(config, name, model, need)
@@ -161,8 +170,9 @@ def _check_references(config: dict[str, Any], source: str) -> None:
     if not problems:  # a study's expansion reads models whose presets are known
         expand_distillation_studies(config, need)
         expand_contrastive_studies(config, need)
-    need(bool(runs) or bool(config["distillation_studies"]) or bool(config["contrastive_studies"]), "runs",
-         "no runs: give runs, transfer_studies, distillation_studies or contrastive_studies")
+        expand_event_studies(config, need)
+    need(bool(runs), "runs",
+         "no runs: give runs, transfer_studies, distillation_studies, contrastive_studies or event_studies")
     for name, run in runs.items():
         need(run["task"] in tasks, f"runs.{name}.task", f"unknown task {run['task']!r}; tasks: {sorted(tasks)}")
         need(run["model"] in models, f"runs.{name}.model", f"unknown model {run['model']!r}; models: {sorted(models)}")
@@ -180,6 +190,8 @@ def _check_references(config: dict[str, Any], source: str) -> None:
                 _check_transfer_source(config, name, source_run, need)
         if run["task"] in tasks:
             _check_objective(config, name, need)
+        if run["task"] in tasks and run["model"] in models and not problems:
+            _check_inputs_match(config, name, need)
         if run["model"] in models:
             for i, rep in enumerate(run.get("test_on", [])):
                 _check_reads(config, run["model"], rep, f"runs.{name}.test_on.{i}", need)
@@ -254,6 +266,19 @@ def _check_objective(config: dict[str, Any], name: str, need) -> None:
                  f"{model['representation']!r} four_momenta: true")
 
 
+def _check_inputs_match(config: dict[str, Any], name: str, need) -> None:
+    """A run on whole events reads an event_graph; a run on jets reads a jet representation."""
+    run = config["runs"][name]
+    events = any(is_event_sample(config["samples"][s]) for s, _ in task_members(config, run["task"]))
+    representation = config["models"][run["model"]]["representation"]
+    graph_of_events = config["representations"][representation]["kind"] == "event_graph"
+    if events != graph_of_events:
+        need(False, f"runs.{name}.model", f"task {run['task']!r} holds {'events' if events else 'jets'}; model "
+             f"{run['model']!r} reads {representation!r}, " + ("not an event_graph" if events else "an event_graph"))
+    if run_objective(config, name)["name"] == "multilabel":
+        need(events, f"runs.{name}.objective", "multi-label targets (Higgs, top, antitop) exist for whole events only")
+
+
 def _check_reads(config: dict[str, Any], model: str, representation: str, field: str, need) -> None:
     """A run's model can read another representation's files: same kind, its features, momenta."""
     representations = config["representations"]
@@ -310,7 +335,23 @@ def _expand_preset(name: str, model: dict[str, Any], need) -> None:
     model["params"] = {**copy.deepcopy(preset.params), **model.get("params", {})}
 
 
+def is_event_sample(sample: dict[str, Any]) -> bool:
+    """A sample of whole events reconstructed into objects (seed 002), not of jets."""
+    return "n_events" in sample
+
+
 def _check_sample(name: str, sample: dict[str, Any], need) -> None:
+    if is_event_sample(sample):
+        for field in ("jet_pt_min", "jet_pt_max", "n_jets", "read"):
+            need(sample.get(field) is None, f"samples.{name}.{field}", "does not apply to a sample of whole events (n_events)")
+        need("process" in sample, f"samples.{name}.process", "required for a sample of whole events")
+        if "process" in sample:
+            try:
+                get_event_process(sample["process"])
+            except KeyError as err:
+                need(False, f"samples.{name}.process", err.args[0])
+        need(sample["shards"] <= sample["n_events"], f"samples.{name}.shards", "more shards than events")
+        return
     if "read" in sample:
         need("process" not in sample and "jet_pt_min" not in sample, f"samples.{name}",
              "a sample is either generated (process, jet_pt_min) or read, not both")
@@ -389,7 +430,9 @@ def generation_settings(config: dict[str, Any], sample: str | None = None) -> Ge
 
 
 def jets_in_shard(config: dict[str, Any], sample: str, shard: int) -> int:
-    n, shards = config["samples"][sample]["n_jets"], config["samples"][sample]["shards"]
+    """Jets (or, for a sample of whole events, events) that shard `shard` generates."""
+    spec = config["samples"][sample]
+    n, shards = spec["n_events"] if is_event_sample(spec) else spec["n_jets"], spec["shards"]
     return n // shards + (1 if shard < n % shards else 0)
 
 

@@ -38,11 +38,13 @@ def job_resources(config: dict[str, Any], family: str, size: JobSize, attempt: i
 
 
 def sample_kjets(config: dict[str, Any], sample: str) -> float:
-    """Thousands of jets in a sample. A downloaded sample without `n_jets` is sized by its file,
+    """Thousands of jets (or events) in a sample. A downloaded sample without `n_jets` is sized by its file,
     counting a MB as a thousand jets (the public formats hold 0.5-2 kB per jet)."""
     spec = config["samples"][sample]
     if "n_jets" in spec:
         return spec["n_jets"] / 1000
+    if "n_events" in spec:  # whole events: an event graph of ~10 objects costs about what a jet does
+        return spec["n_events"] / 1000
     path = spec["read"]["path"]
     return os.path.getsize(path) / 2**20 if os.path.exists(path) else 0.0
 

@@ -81,5 +81,5 @@ def test_study_errors_name_the_field(raw_study, path, value, message):
 def test_a_config_without_runs_or_studies_is_refused(raw_study):
     config = copy.deepcopy(raw_study)
     del config["transfer_studies"]
-    with pytest.raises(ConfigError, match="runs: no runs: give runs, transfer_studies, distillation_studies or contrastive_studies"):
+    with pytest.raises(ConfigError, match="runs: no runs: give runs, transfer_studies, distillation_studies, contrastive_studies or event_studies"):
         validate_config(config)

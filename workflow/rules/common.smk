@@ -2,6 +2,8 @@
 from jettransfer.config import run_objective, task_members, teacher_representation
 from jettransfer.contrastive_study import contrastive_run_names, embedding_runs, scored_run_names
 from jettransfer.distillation_study import distillation_run_groups
+from jettransfer.event_study import cka_runs as event_cka_runs, event_run_names
+from jettransfer.event_study import scored_run_names as event_scored_run_names
 from jettransfer.published_models import published_weights_file
 from jettransfer.transfer_study import study_runs
 from jettransfer.job_resources import (JobSize, job_resources, sample_size, shard_size, shifted_test_size, task_size,
@@ -12,7 +14,8 @@ def _alternatives(names):
     return "|".join(sorted(names)) or "(?!)"
 
 
-GENERATED_SAMPLES = [s for s, spec in config["samples"].items() if "process" in spec]
+GENERATED_SAMPLES = [s for s, spec in config["samples"].items() if "process" in spec and "n_events" not in spec]
+EVENT_SAMPLES = [s for s, spec in config["samples"].items() if "n_events" in spec]
 READ_SAMPLES = [s for s, spec in config["samples"].items() if "read" in spec]
 SCRATCH_RUNS = [r for r, spec in config["runs"].items() if spec["mode"] == "scratch"]
 TRANSFER_RUNS = [r for r, spec in config["runs"].items() if spec["mode"] in ("finetune", "frozen")]
@@ -60,6 +63,11 @@ def report_job(w):
 
 def shard_files(kind, sample):
     return [f"results/{kind}/{sample}/shard{i}.root" for i in range(config["samples"][sample]["shards"])]
+
+
+def representation_inputs(sample):
+    """What a sample's representation is built from: its jets, or its events' objects."""
+    return shard_files("objects" if sample in EVENT_SAMPLES else "jets", sample)
 
 
 def dataset_file(run, split):
@@ -120,7 +128,10 @@ def report_targets():
     contrastive = expand("results/studies/{study}/{item}", study=config["contrastive_studies"],
                          item=["table.csv", "table.md", "claims.md", "embedding.npz", "embedding.png", "embedding.pdf"]
                          + [f"{name}.{ext}" for name in CONTRASTIVE_FIGURES for ext in ("png", "pdf")])
-    return tables + figures + studies + distillation + boosts + published + contrastive
+    events = expand("results/studies/{study}/{item}", study=config["event_studies"],
+                    item=["auc.csv", "auc.md", "resources.csv", "resources.md", "claims.md", "cka.csv", "cka.png",
+                          "cka.pdf"] + [f"{name}.{ext}" for name in EVENT_FIGURES for ext in ("png", "pdf")])
+    return tables + figures + studies + distillation + boosts + published + contrastive + events
 
 
 def study_targets(study):
@@ -151,3 +162,23 @@ def embedding_inputs(w):
     pretraining = runs["pretrained"]
     return {kind: f"results/models/{run}/checkpoint.pt" for kind, run in runs.items()} | {
         "test": dataset_file(pretraining, "test")}
+
+
+EVENT_FIGURES = ("auc_vs_events", "immediate_auc", "validation_auc")
+
+
+def event_study_files(group, pattern):
+    """An event study's files of its runs: all of them, or the scored ones (not the pretrainings)."""
+    names = event_run_names if group == "all" else event_scored_run_names
+    return lambda w: [pattern.format(run=r) for r in names(config, w.study)]
+
+
+def event_cka_inputs(w):
+    """The checkpoints the CKA compares ({task}_{kind}) and each task's test split (test_{task})."""
+    spec = config["event_studies"][w.study]
+    inputs = {}
+    for task in spec["tasks"]:
+        for kind, run in event_cka_runs(config, w.study, task).items():
+            inputs[f"{task}_{kind}"] = f"results/models/{run}/checkpoint.pt"
+            inputs[f"test_{task}"] = dataset_file(run, "test")
+    return inputs

@@ -1,7 +1,8 @@
 rule jet_representation:
-    """A configured representation (Lund graphs, particle clouds, constituents) of a sample's jets."""
+    """A configured representation of a sample: Lund graphs, particle clouds or constituents of its
+    jets, or the event graphs of its whole events."""
     input:
-        lambda w: shard_files("jets", w.sample),
+        lambda w: representation_inputs(w.sample),
     output:
         "results/representations/{representation}/{sample}.npz",
     log:

@@ -15,9 +15,13 @@ Layout and defaults:
     edge   e' = MLP(e, x_src, x_dst, u of the edge's event)
     node   x' = MLP(x, sum of e' over the edges arriving at the node, u)
     global u' = MLP(u, mean of x' over the event's objects, mean of e' over its edges)
-  decoder    global MLP(hidden), then the head: Linear(hidden -> num_classes)
+  decoder    global MLP(hidden), then the head: `head` "linear" Linear(hidden -> num_classes), or
+             "mlp" Linear(hidden -> hidden), ReLU, Linear(hidden -> num_classes) (seed 002's
+             fine-tuning re-initialises an MLP at the end)
 MLP = `mlp_layers` 2 x [Linear(-> hidden), ReLU, Dropout(`dropout` 0.0)], then LayerNorm(hidden).
-`representation` is the decoded global vector [B, hidden] the head reads. Sums and means are
+`representation` is the decoded global vector [B, hidden] the head reads; `layer_representations`
+the event's global vector after the encoder, after every step and after the decoder (what
+seed 002's CKA compares layer by layer). Sums and means are
 taken with index_add_ in float32 at least, also under bf16 autocast. An event of one object has
 no edges: its edge sums and means are zero.
 """
@@ -47,6 +51,9 @@ def sum_by_index(values: torch.Tensor, index: torch.Tensor, size: int) -> torch.
     dtype = summation_dtype(values.dtype)
     out = torch.zeros(size, values.shape[1], dtype=dtype, device=values.device)
     return out.index_add_(0, index, values.to(dtype))
+
+
+HEADS = ("linear", "mlp")
 
 
 class GraphNetworkStep(nn.Module):
@@ -83,14 +90,18 @@ class EventGNN(nn.Module):
         steps: int = 4,
         mlp_layers: int = 2,
         dropout: float = 0.0,
+        head: str = "linear",
     ) -> None:
         super().__init__()
+        if head not in HEADS:
+            raise ValueError(f"unknown head {head!r}; known: {HEADS}")
         self.node_encoder = mlp(input_dim, hidden, mlp_layers, dropout)
         self.edge_encoder = mlp(edge_dim, hidden, mlp_layers, dropout)
         self.global_encoder = mlp(global_dim, hidden, mlp_layers, dropout)
         self.steps = nn.ModuleList(GraphNetworkStep(hidden, mlp_layers, dropout) for _ in range(steps))
         self.decoder = mlp(hidden, hidden, mlp_layers, dropout)
-        self.head = nn.Linear(hidden, num_classes)
+        self.head: nn.Module = (nn.Linear(hidden, num_classes) if head == "linear" else
+                                nn.Sequential(nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, num_classes)))
         self.backbone_frozen = False
 
     def backbone_modules(self) -> list[nn.Module]:
@@ -98,6 +109,11 @@ class EventGNN(nn.Module):
 
     def representation(self, batch: EventGraphBatch) -> torch.Tensor:
         """The decoded global vector per event [B, hidden]."""
+        return self.layer_representations(batch)[-1]
+
+    def layer_representations(self, batch: EventGraphBatch) -> list[torch.Tensor]:
+        """The global vector per event [B, hidden] after the encoder, after each step and after
+        the decoder: steps + 2 tensors."""
         edge_graph = batch.graph_index[batch.src]  # an edge belongs to its objects' event
         dtype = summation_dtype(batch.x.dtype)
         # Objects and edges per event, clamped to >= 1: an event without edges (one object)
@@ -108,9 +124,12 @@ class EventGNN(nn.Module):
         x = self.node_encoder(batch.x)
         e = self.edge_encoder(batch.edge_features)
         u = self.global_encoder(batch.globals)
+        layers = [u]
         for step in self.steps:
             x, e, u = step(x, e, u, batch, edge_graph, objects, edges)
-        return self.decoder(u)
+            layers.append(u)
+        layers.append(self.decoder(u))
+        return layers
 
     def forward(self, batch: EventGraphBatch) -> torch.Tensor:
         """Outputs [B, num_classes] of the head."""

@@ -65,7 +65,11 @@ def represent(table_constituents: Constituents, labels: np.ndarray, jet_pt: np.n
 
 def build_representation(config: dict[str, Any], representation: str, sample: str,
                          jet_paths: Sequence[str | os.PathLike], output: str | os.PathLike) -> None:
+    """A sample's representation file from its jet files (or, for an event_graph, its object files)."""
     spec = config["representations"][representation]
+    if spec["kind"] == "event_graph":
+        build_event_graphs(config, representation, sample, jet_paths, output)
+        return
     table = concatenate_jets([read_jets(p) for p in jet_paths])
     # Degradations draw from their own stream per (representation, sample): reproducible, independent.
     seed = int(config_hash(config["seed"], representation, sample), 16) % 2**63
@@ -78,6 +82,22 @@ def build_representation(config: dict[str, Any], representation: str, sample: st
     log.info("%s of %s: %d jets, %d rows in %.1f s (%.0f jets/s)", representation, sample, len(jets),
              len(jets.node_features), seconds, len(jets) / max(seconds, 1e-9))
     write_packed(output, jets)
+
+
+def build_event_graphs(config: dict[str, Any], representation: str, sample: str,
+                       object_paths: Sequence[str | os.PathLike], output: str | os.PathLike) -> None:
+    """A sample of whole events as event graphs with their multi-label targets."""
+    from jettransfer.data.object_file import concatenate_objects, read_objects
+    from jettransfer.physics.event_graph import event_graphs
+
+    spec = config["representations"][representation]
+    record = concatenate_objects([read_objects(p) for p in object_paths])
+    events = event_graphs(record, ids=jet_ids(sample, len(record)))
+    events.provenance = {"objects": [os.fspath(p) for p in object_paths], "representation": representation,
+                         "spec": spec, "config_hash": config_hash(config["seed"], spec)}
+    log.info("%s of %s: %d events, %.1f objects per event", representation, sample, len(events),
+             len(events.node_features) / max(len(events), 1))
+    write_packed(output, events)
 
 
 def split_balanced(classes: Sequence[tuple[PackedJets, int]], fractions: Mapping[str, float],

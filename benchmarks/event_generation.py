@@ -24,89 +24,26 @@ from pathlib import Path
 import awkward as ak
 import numpy as np
 import pythia8mc
+from twinned_pythia import BarePythia, Stopwatch, TwinnedPythia  # benchmarks/, beside this script
 
 import jettransfer.physics.event_generation as event_generation
+from jettransfer.config import validate_config
 from jettransfer.data.object_file import write_objects
 from jettransfer.physics.event_processes import get_event_process
 from jettransfer.physics.generation import GenerationSettings
 from jettransfer.physics.objects import OBJECT_TYPES
 from jettransfer.physics.reconstruction import ReconstructionSettings
 
-_Pythia, _reconstruct_events = pythia8mc.Pythia, event_generation.reconstruct_events
-# The config schema's defaults.
-RECONSTRUCTION = ReconstructionSettings(
-    jet_radius=0.4, jet_pt_min=25.0, jet_eta_max=2.5, electron_pt_min=10.0, electron_eta_max=2.47,
-    muon_pt_min=10.0, muon_eta_max=2.5, photon_pt_min=20.0, photon_eta_max=2.37, isolation_radius=0.3,
-    isolation_max=0.15, btag_efficiency=0.77, mistag_rate=0.01,
-)
-
-
-class _Stopwatch:
-    def __init__(self) -> None:
-        self.seconds = 0.0
-
-    def __enter__(self) -> None:
-        self._start = time.perf_counter()
-
-    def __exit__(self, *exc) -> None:
-        self.seconds += time.perf_counter() - self._start
-
-
-class _TwinnedPythia(_Pythia):
-    """The Pythia our generation drives, shadowed by a bare twin that is fed the same settings."""
-
-    block = 25
-
-    def __init__(self, *args) -> None:
-        self.setup, self.next_time = _Stopwatch(), _Stopwatch()
-        self.twin_setup, self.twin_next = _Stopwatch(), _Stopwatch()
-        self.checking = _Stopwatch()  # the benchmark's own bookkeeping, counted on neither side
-        self.events = self.twin_events = 0
-        # (sHat, record size) of each event on both sides: proof that they are the same events.
-        self.fingerprints: list[tuple[float, int]] = []
-        self.twin_fingerprints: list[tuple[float, int]] = []
-        with self.setup:
-            super().__init__(*args)
-        with self.twin_setup:
-            self.twin = _Pythia(*args)
-
-    def readString(self, line: str) -> bool:  # noqa: N802 (Pythia's name)
-        with self.twin_setup:
-            self.twin.readString(line)
-        return super().readString(line)
-
-    def init(self) -> bool:
-        with self.twin_setup:
-            self.twin.init()
-        with self.setup:
-            return super().init()
-
-    def next(self) -> bool:
-        if self.events == self.twin_events:
-            for _ in range(self.block):
-                with self.twin_next:
-                    self.twin.next()
-                with self.checking:
-                    self.twin_fingerprints.append((self.twin.infoPython().sHat(), self.twin.event.size()))
-            self.twin_events += self.block
-        self.events += 1
-        with self.next_time:
-            ok = super().next()
-        with self.checking:
-            self.fingerprints.append((self.infoPython().sHat(), self.event.size()))
-        return ok
-
-    def bare_seconds(self) -> float:
-        """What the bare loop spends on our number of events."""
-        return self.twin_setup.seconds + self.twin_next.seconds * self.events / self.twin_events
+_reconstruct_events = event_generation.reconstruct_events
+RECONSTRUCTION = ReconstructionSettings.from_config(validate_config({})["reconstruction"])  # the schema's defaults
 
 
 def measure(process_name: str, n_events: int, seed: int) -> dict[str, float]:
-    made: list[_TwinnedPythia] = []
-    reconstruction = _Stopwatch()
+    made: list[TwinnedPythia] = []
+    reconstruction = Stopwatch()
 
-    def twinned(*args) -> _TwinnedPythia:
-        made.append(_TwinnedPythia(*args))
+    def twinned(*args) -> TwinnedPythia:
+        made.append(TwinnedPythia(*args))
         return made[-1]
 
     def timed_reconstruction(*args, **kwargs):
@@ -124,12 +61,11 @@ def measure(process_name: str, n_events: int, seed: int) -> dict[str, float]:
             write_objects(Path(tmp) / "objects.root", record)
         finished = time.perf_counter()
     finally:
-        pythia8mc.Pythia, event_generation.reconstruct_events = _Pythia, _reconstruct_events
+        pythia8mc.Pythia, event_generation.reconstruct_events = BarePythia, _reconstruct_events
     (pythia,) = made
-    if pythia.fingerprints != pythia.twin_fingerprints[: pythia.events]:
-        raise RuntimeError("the bare twin generated other events than ours: the comparison is void")
+    pythia.check_same_events()
     n = pythia.events
-    not_ours = pythia.twin_setup.seconds + pythia.twin_next.seconds + pythia.checking.seconds
+    not_ours = pythia.not_ours_seconds()
     python = generated - start - not_ours - pythia.setup.seconds - pythia.next_time.seconds - reconstruction.seconds
     types = ak.to_numpy(ak.flatten(record.objects["type"]))
     return {
@@ -165,9 +101,9 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=500, help="events per run")
     parser.add_argument("--seed", type=int, default=99)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--block", type=int, default=_TwinnedPythia.block, help="events per interleaved block")
+    parser.add_argument("--block", type=int, default=TwinnedPythia.block, help="events per interleaved block")
     args = parser.parse_args()
-    _TwinnedPythia.block = args.block
+    TwinnedPythia.block = args.block
 
     _warm_up()
     for process in args.processes.split(","):

@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 import pythia8mc
+from twinned_pythia import BarePythia, Stopwatch, TwinnedPythia  # benchmarks/, beside this script
 
 from jettransfer.data.event_file import write_events
 from jettransfer.data.jet_file import write_jets
@@ -30,70 +31,11 @@ from jettransfer.physics.generation import GenerationSettings, generate_events
 from jettransfer.physics.processes import get_process
 from jettransfer.physics.selection import JetSelection
 
-_Pythia, _SlowJet = pythia8mc.Pythia, pythia8mc.SlowJet
-
-
-class _Stopwatch:
-    def __init__(self) -> None:
-        self.seconds = 0.0
-
-    def __enter__(self) -> None:
-        self._start = time.perf_counter()
-
-    def __exit__(self, *exc) -> None:
-        self.seconds += time.perf_counter() - self._start
-
-
-class _TwinnedPythia(_Pythia):
-    """The Pythia our generation drives, shadowed by a bare twin that is fed the same settings."""
-
-    block = 25
-
-    def __init__(self, *args) -> None:
-        self.setup, self.next_time = _Stopwatch(), _Stopwatch()
-        self.twin_setup, self.twin_next = _Stopwatch(), _Stopwatch()
-        self.checking = _Stopwatch()  # the benchmark's own bookkeeping, counted on neither side
-        self.events = self.twin_events = 0
-        self.pthat: list[float] = []  # of each event on both sides: proof that they are the same events
-        self.twin_pthat: list[float] = []
-        with self.setup:
-            super().__init__(*args)
-        with self.twin_setup:
-            self.twin = _Pythia(*args)
-
-    def readString(self, line: str) -> bool:  # noqa: N802 (Pythia's name)
-        with self.twin_setup:
-            self.twin.readString(line)
-        return super().readString(line)
-
-    def init(self) -> bool:
-        with self.twin_setup:
-            self.twin.init()
-        with self.setup:
-            return super().init()
-
-    def next(self) -> bool:
-        if self.events == self.twin_events:
-            for _ in range(self.block):
-                with self.twin_next:
-                    self.twin.next()
-                with self.checking:
-                    self.twin_pthat.append(self.twin.infoPython().pTHat())
-            self.twin_events += self.block
-        self.events += 1
-        with self.next_time:
-            ok = super().next()
-        with self.checking:
-            self.pthat.append(self.infoPython().pTHat())
-        return ok
-
-    def bare_seconds(self) -> float:
-        """What the bare loop spends on our number of events."""
-        return self.twin_setup.seconds + self.twin_next.seconds * self.events / self.twin_events
+_SlowJet = pythia8mc.SlowJet
 
 
 class _TimedSlowJet(_SlowJet):
-    def __init__(self, clock: _Stopwatch, *args) -> None:
+    def __init__(self, clock: Stopwatch, *args) -> None:
         super().__init__(*args)
         self.clock = clock
 
@@ -104,13 +46,13 @@ class _TimedSlowJet(_SlowJet):
 
 def measure(process_name: str, pt_min: float, n_jets: int, seed: int) -> dict[str, float]:
     process, selection = get_process(process_name), JetSelection(pt_min=pt_min)
-    made: list[_TwinnedPythia] = []
+    made: list[TwinnedPythia] = []
 
-    def twinned(*args) -> _TwinnedPythia:
-        made.append(_TwinnedPythia(*args))
+    def twinned(*args) -> TwinnedPythia:
+        made.append(TwinnedPythia(*args))
         return made[-1]
 
-    slow_jet = _Stopwatch()
+    slow_jet = Stopwatch()
     # generate_events builds its Pythia and SlowJet through the module's attributes.
     pythia8mc.Pythia, pythia8mc.SlowJet = twinned, lambda *args: _TimedSlowJet(slow_jet, *args)
     try:
@@ -123,12 +65,11 @@ def measure(process_name: str, pt_min: float, n_jets: int, seed: int) -> dict[st
             write_jets(Path(tmp) / "jets.root", jets)
         finished = time.perf_counter()
     finally:
-        pythia8mc.Pythia, pythia8mc.SlowJet = _Pythia, _SlowJet
+        pythia8mc.Pythia, pythia8mc.SlowJet = BarePythia, _SlowJet
     (pythia,) = made
-    if pythia.pthat != pythia.twin_pthat[: pythia.events]:
-        raise RuntimeError("the bare twin generated other events than ours: the comparison is void")
+    pythia.check_same_events()
     n = pythia.events
-    not_ours = pythia.twin_setup.seconds + pythia.twin_next.seconds + pythia.checking.seconds
+    not_ours = pythia.not_ours_seconds()
     python = generated - start - not_ours - pythia.setup.seconds - pythia.next_time.seconds - slow_jet.seconds
     return {
         "events": n, "jets": len(jets), "bare": pythia.bare_seconds(), "ours": finished - start - not_ours,
@@ -162,9 +103,9 @@ def main() -> None:
     parser.add_argument("--jets", type=int, default=1250, help="jets per run (the default study's shard)")
     parser.add_argument("--seed", type=int, default=99)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--block", type=int, default=_TwinnedPythia.block, help="events per interleaved block")
+    parser.add_argument("--block", type=int, default=TwinnedPythia.block, help="events per interleaved block")
     args = parser.parse_args()
-    _TwinnedPythia.block = args.block
+    TwinnedPythia.block = args.block
 
     _warm_up()
     runs = [measure(args.process, args.pt_min, args.jets, args.seed) for _ in range(args.repeat)]

@@ -67,6 +67,12 @@ def training_defaults() -> dict[str, Any]:
     return {name: copy.deepcopy(option["default"]) for name, option in overrides.items()}
 
 
+def event_study_defaults() -> dict[str, Any]:
+    """Every event-study option's default, as the schema declares it."""
+    options = _schema()["properties"]["event_studies"]["additionalProperties"]["properties"]
+    return {name: copy.deepcopy(option["default"]) for name, option in options.items() if "default" in option}
+
+
 def validate_config(config: dict[str, Any], source: str = "config") -> dict[str, Any]:
     """Return a validated copy of `config` with schema defaults filled in; raise ConfigError."""
     config = copy.deepcopy(config)

@@ -17,8 +17,8 @@ import numpy as np
 
 from jettransfer.data.object_file import TRUTH_PARTICLES, ObjectRecord, truth_keys
 from jettransfer.physics.event_processes import EventProcess, slha_path
-from jettransfer.physics.generation import (_MAX_CONSECUTIVE_FAILURES, GenerationSettings, _ChargeTable,
-                                            generator_version)
+from jettransfer.physics.generation import (MAX_CONSECUTIVE_FAILURES, GenerationSettings, SpeciesTable,
+                                            charge_table, generator_version)
 from jettransfer.physics.kinematics import azimuth, pseudorapidity
 from jettransfer.physics.objects import OBJECT_TYPES
 from jettransfer.physics.reconstruction import ReconstructionSettings, is_b_hadron, reconstruct_events
@@ -76,7 +76,8 @@ def generate_object_events(
             raise ValueError(f"Pythia rejected the setting {line!r}")
     if not pythia.init():
         raise RuntimeError(f"Pythia failed to initialise for process {process.name}")
-    charge_of, visible_species = _ChargeTable(pythia), _VisibilityTable(pythia)
+    charge_of = charge_table(pythia)
+    visible_species = SpeciesTable(lambda pid: bool(pythia.particleData.isVisible(pid)))
     rng = np.random.default_rng(seed)
 
     chunk = _Chunk(visible_species)
@@ -89,7 +90,7 @@ def generate_object_events(
         n_tried += 1
         if not pythia.next():
             failures += 1
-            if failures > _MAX_CONSECUTIVE_FAILURES:
+            if failures > MAX_CONSECUTIVE_FAILURES:
                 raise RuntimeError(f"{process.name}: Pythia failed {failures} events in a row")
             continue
         failures = 0
@@ -134,22 +135,10 @@ def generate_object_events(
     )
 
 
-class _VisibilityTable(dict):
-    """PDG id -> whether Pythia counts the species as visible, asked once per species."""
-
-    def __init__(self, pythia) -> None:
-        super().__init__()
-        self.particle_data = pythia.particleData
-
-    def __missing__(self, pid: int) -> bool:
-        self[pid] = value = bool(self.particle_data.isVisible(pid))
-        return value
-
-
 class _Chunk:
     """The particles and B hadrons of the events not yet reconstructed, flat per event."""
 
-    def __init__(self, visible_species: _VisibilityTable) -> None:
+    def __init__(self, visible_species: SpeciesTable) -> None:
         self.visible_species = visible_species
         self.particles: dict[str, list[np.ndarray]] = {k: [] for k in (*_MOMENTUM, "pid")}
         self.b_hadrons: dict[str, list[float]] = {k: [] for k in _MOMENTUM}
@@ -193,7 +182,7 @@ class _Chunk:
         self.b_hadron_counts.append(n_b)
 
     def reconstruct(self, settings: ReconstructionSettings, rng: np.random.Generator,
-                    charge_of: _ChargeTable) -> dict[str, ak.Array]:
+                    charge_of: SpeciesTable) -> dict[str, ak.Array]:
         counts = np.asarray(self.particle_counts, dtype=np.int64)
         flat = {k: np.concatenate(v) if v else np.zeros(0) for k, v in self.particles.items()}
         # Charges once per chunk, by species: a few dozen look-ups instead of one per particle.

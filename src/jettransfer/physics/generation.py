@@ -11,7 +11,8 @@ import array
 import hashlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 from dataclasses import dataclass
 
 import awkward as ak
@@ -28,7 +29,7 @@ _MAX_PYTHIA_SEED = 900_000_000
 # Candidate jets are stored with a margin below the cuts so FastJet re-finds every selected jet.
 _CANDIDATE_PT_FRACTION = 0.9
 _CANDIDATE_RAPIDITY_MARGIN = 0.2
-_MAX_CONSECUTIVE_FAILURES = 100
+MAX_CONSECUTIVE_FAILURES = 100
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ def generate_events(
     # power -1 = anti-kt; select 2 = visible final-state particles; massSet 2 = their true masses,
     # so rapidities and distances are those FastJet computes from the stored four-vectors.
     slow_jet = pythia8mc.SlowJet(-1, jet_radius, _CANDIDATE_PT_FRACTION * selection.pt_min, particle_eta_max, 2, 2)
-    charge_of = _ChargeTable(pythia)
+    charge_of = charge_table(pythia)
     candidate_cut = JetSelection(
         pt_min=_CANDIDATE_PT_FRACTION * selection.pt_min,
         pt_max=None,
@@ -133,7 +134,7 @@ def generate_events(
         n_tried += 1
         if not pythia.next():
             failures += 1
-            if failures > _MAX_CONSECUTIVE_FAILURES:
+            if failures > MAX_CONSECUTIVE_FAILURES:
                 raise RuntimeError(f"{process.name}: Pythia failed {failures} events in a row")
             continue
         failures = 0
@@ -188,19 +189,26 @@ def generate_events(
     )
 
 
-class _ChargeTable(dict):
-    """PDG id -> integer charge, asked of Pythia's particle data once per species."""
+class SpeciesTable(dict):
+    """PDG id -> a property of the species (its charge, whether it is visible), asked of
+    Pythia's particle data once per species: a dictionary look-up is cheaper than asking each
+    particle."""
 
-    def __init__(self, pythia) -> None:
+    def __init__(self, ask: Callable[[int], Any]) -> None:
         super().__init__()
-        self.particle_data = pythia.particleData
+        self.ask = ask
 
-    def __missing__(self, pid: int) -> int:
-        self[pid] = value = round(self.particle_data.charge(pid))
+    def __missing__(self, pid: int) -> Any:
+        self[pid] = value = self.ask(pid)
         return value
 
 
-def _append_particles(particles: dict[str, array.array], event, indices: list[int], charge_of: _ChargeTable) -> None:
+def charge_table(pythia) -> SpeciesTable:
+    """PDG id -> integer charge."""
+    return SpeciesTable(lambda pid: round(pythia.particleData.charge(pid)))
+
+
+def _append_particles(particles: dict[str, array.array], event, indices: list[int], charge_of: SpeciesTable) -> None:
     """Append the four-momenta, ids and charges of event[indices] to the flat buffers in `particles`.
 
     Each getter is mapped over all the particles at once, so the loop over particles runs in

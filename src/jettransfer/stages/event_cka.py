@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from jettransfer.config import event_study_defaults
 from jettransfer.event_study import KINDS
 
 log = logging.getLogger(__name__)
@@ -95,12 +96,12 @@ def event_cka(config: dict[str, Any], study: str, checkpoints: Mapping[str, Mapp
     from jettransfer.data.packed_file import read_packed
     from jettransfer.plots.event_study import plot_cka
 
-    spec = config["event_studies"][study]
+    spec = {**event_study_defaults(), **config["event_studies"][study]}
     torch.set_num_threads(threads)
     rows = []
     for task, kinds in checkpoints.items():
         events = read_packed(test_splits[task], "event_graph")
-        events = events.take(np.arange(min(spec.get("cka_events", 10_000), len(events))))
+        events = events.take(np.arange(min(spec["cka_events"], len(events))))
         start = time.perf_counter()
         representations = {kind: layer_representations(path, events) for kind, path in kinds.items()}
         forward = time.perf_counter() - start

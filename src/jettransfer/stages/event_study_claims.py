@@ -226,5 +226,5 @@ def event_study_claims(config: dict[str, Any], study: str, results: RunResults, 
              *(f"- {line}" for line in definitions(config, study)), "",
              f"Published resources (GPU hours to {PUBLISHED_EVENT_CONVERGENCE_FRACTION * 100:g}% of the baseline's final "
              f"AUC): {ratios}.", "", "## Checks", ""]
-    checks = CLAIMS[spec.get("claims", "seed002")](config, study, results, cka)
+    checks = CLAIMS[spec["claims"]](config, study, results, cka)
     return "\n".join(lines + [f"- {line}" for line in checks]) + "\n"

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from jettransfer.config import event_study_defaults
 from jettransfer.event_study import BASELINE, KIND_LABELS, pretrain_run_name, task_runs
 from jettransfer.evaluate.tables import write_table
 from jettransfer.plots.event_study import SHORT_LABELS
@@ -22,13 +23,11 @@ from jettransfer.stages.study_report import mean_and_spread
 
 Paths = Mapping[str, "str | os.PathLike"]
 SECONDS_PER_HOUR = 3600.0
-IMMEDIATE_EPOCH, CONVERGENCE_FRACTION = 5, 0.999  # the schema's defaults
 
 
 def study_spec(config: dict[str, Any], study: str) -> dict[str, Any]:
     """The study's block with the defaults a hand-built config may leave out."""
-    spec = config["event_studies"][study]
-    return {"immediate_epoch": IMMEDIATE_EPOCH, "convergence_fraction": CONVERGENCE_FRACTION, **spec}
+    return {**event_study_defaults(), **config["event_studies"][study]}
 
 
 def epochs(n: int) -> str:

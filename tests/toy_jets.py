@@ -32,3 +32,30 @@ def random_clouds(n_jets: int, seed: int = 0, min_particles: int = 1, max_partic
     spread = np.repeat(np.where(labels == 1, 0.4, 0.1), counts)
     features[:, :2] *= spread[:, None]
     return make_packed(features, offsets_from_counts(counts), labels, np.ones(n_jets), PARTICLE_FEATURES, "particle_cloud")
+
+
+def one_run_config(**training) -> dict:
+    """A validated config of one scratch run of a narrow LundNet5 on made-up Lund graphs, with
+    `training` options, and the writer of its two splits: for stage-level training tests."""
+    from jettransfer.config import validate_config
+
+    return validate_config({
+        "samples": {"s": {"process": "ttbar_hadronic", "jet_pt_min": 500, "n_jets": 10},
+                    "b": {"process": "qcd_dijet", "jet_pt_min": 500, "n_jets": 10}},
+        "tasks": {"t": {"signal": "s", "background": "b"}},
+        "representations": {"lund": {"kind": "lund_graph"}},
+        "models": {"m": {"preset": "LundNet5", "representation": "lund",
+                         "params": {"conv_channels": [[8, 8], [8, 8]], "fusion_dim": 16, "fc_dim": 16}}},
+        "training": {"epochs": 2, "batch_size": 16, **training},
+        "runs": {"r": {"task": "t", "model": "m", "mode": "scratch"}},
+    })
+
+
+def write_run_splits(directory, n_train: int = 160, n_validation: int = 48) -> tuple:
+    """train.npz and validation.npz of made-up Lund graphs in `directory`; their paths."""
+    from jettransfer.data.packed_file import write_packed
+
+    paths = (directory / "train.npz", directory / "validation.npz")
+    write_packed(paths[0], random_graphs(n_train, seed=1))
+    write_packed(paths[1], random_graphs(n_validation, seed=2))
+    return paths

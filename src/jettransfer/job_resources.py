@@ -21,6 +21,7 @@ from jettransfer.config import jets_in_shard, training_settings
 class JobSize:
     held_kjets: float
     processed_kjets: float
+    buffer_mb: float = 0.0  # memory a streamed job holds whatever its size (held_kjets then 0)
 
     @classmethod
     def of(cls, kjets: float) -> "JobSize":
@@ -31,7 +32,7 @@ class JobSize:
 def job_resources(config: dict[str, Any], family: str, size: JobSize, attempt: int = 1) -> dict[str, int]:
     """threads, mem_mb, runtime (minutes) and gpu of one job of a rule family."""
     spec = config["resources"][family]
-    mem_mb = (spec["mem_mb"] + spec["mem_mb_per_kjet"] * size.held_kjets) * attempt
+    mem_mb = (spec["mem_mb"] + spec["mem_mb_per_kjet"] * size.held_kjets + size.buffer_mb) * attempt
     runtime = (spec["runtime"] + spec["runtime_per_kjet"] * size.processed_kjets) * attempt
     return {"threads": spec["threads"], "mem_mb": math.ceil(mem_mb), "runtime": math.ceil(runtime),
             "gpu": spec["gpu"]}
@@ -70,11 +71,15 @@ def task_size(config: dict[str, Any], task: str, split: str | None = None) -> Jo
 
 
 def training_size(config: dict[str, Any], run: str) -> JobSize:
-    """A training holds its training and validation jets and passes them once per epoch."""
+    """A training holds its training and validation jets and passes them once per epoch; one
+    that streams its splits (stream_buffer_mb) holds a few buffers instead: the one being
+    trained on, the one being read, and the validation split's."""
     settings = training_settings(config, run)
     splits = config["splits"]
     kjets = task_kjets(config, config["runs"][run]["task"]) * (
         splits["train"] * settings.train_fraction + splits["validation"])
+    if settings.stream_buffer_mb is not None:
+        return JobSize(0.0, kjets * settings.epochs, buffer_mb=3 * settings.stream_buffer_mb)
     return JobSize(kjets, kjets * settings.epochs)
 
 

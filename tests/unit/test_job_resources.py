@@ -80,3 +80,15 @@ def test_a_downloaded_sample_without_n_jets_is_sized_by_its_file(tmp_path, raw_c
     config["samples"]["top_500gev"] = {"read": {"format": "top_tagging", "path": str(data), "keep_label": 1}}
     config = validate_config(config)
     assert sample_kjets(config, "top_500gev") == pytest.approx(3.0)
+
+
+def test_a_streamed_training_asks_for_its_buffers_not_its_split(raw_config):
+    config = copy.deepcopy(raw_config)
+    config["training"]["stream_buffer_mb"] = 500
+    config["resources"] = {"train": {"mem_mb": 1000, "mem_mb_per_kjet": 100}}
+    config = validate_config(config)
+    size = training_size(config, "top500_scratch")
+    assert size.held_kjets == 0 and size.buffer_mb == 1500
+    assert job_resources(config, "train", size)["mem_mb"] == 2500
+    in_memory = validate_config(copy.deepcopy(raw_config) | {"resources": {"train": {"mem_mb": 1000}}})
+    assert training_size(in_memory, "top500_scratch").buffer_mb == 0

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from jettransfer.data.errors import InputFileError
-from jettransfer.data.npz import write_npz
+from jettransfer.data.npz import read_rows, stored_arrays, write_npz
 from jettransfer.data.ranges import concat_ranges, offsets_from_counts
 
 SCHEMA_VERSION = 4
@@ -167,45 +167,121 @@ def write_packed(path: str | os.PathLike, jets: PackedJets) -> None:
 
 def read_packed(path: str | os.PathLike, representation: str | None = None) -> PackedJets:
     """Read and check a packed file; with `representation`, refuse a file of another kind."""
-    if not os.path.exists(path):
-        raise InputFileError(path, None, "file does not exist")
-    try:
-        archive = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, zipfile.BadZipFile) as err:
-        raise InputFileError(path, None, f"not a readable packed-jet file ({err})") from err
+    archive = _open_archive(path)
     with archive:
-        if "schema_version" not in archive.files:
-            raise InputFileError(path, "schema_version", "array is missing (not a packed-jet file?)")
-        version = int(archive["schema_version"])
-        if version != SCHEMA_VERSION:
-            raise InputFileError(path, "schema_version", f"version {version}, expected {SCHEMA_VERSION}; rebuild it")
-        for key in (*_REQUIRED, "feature_names", "representation"):
-            if key not in archive.files:
-                raise InputFileError(path, key, "array is missing")
+        _check_header(path, archive, representation)
         arrays = {k: archive[k] for k in (*_REQUIRED, *_OPTIONAL) if k in archive.files}
         targets = {k.removeprefix(_TARGET_PREFIX): archive[k] for k in archive.files if k.startswith(_TARGET_PREFIX)}
         names = tuple(str(n) for n in archive["feature_names"])
         kind = str(archive["representation"])
         provenance = json.loads(str(archive["provenance"])) if "provenance" in archive.files else {}
+    layout = {k: (v.dtype, v.shape) for k, v in arrays.items()}
+    _check_layout(path, layout, {k: v.shape for k, v in targets.items()}, len(names), int(arrays["node_offsets"][-1]))
+    return PackedJets(feature_names=names, representation=kind, provenance=provenance, targets=targets, **arrays)
+
+
+class PackedFileView:
+    """A packed file read a range of jets at a time, for splits larger than memory.
+
+    The file is checked as read_packed checks it, from its headers, on opening; `jets(start,
+    stop)` then reads only those jets' rows (one contiguous read per array: the format's
+    members are stored uncompressed, jets in order). Small per-file arrays (names,
+    standardisation constants, provenance) are read once. `n_jets` keeps a prefix of the file
+    (a run's train_fraction: the split interleaves its classes, so a prefix stays balanced)."""
+
+    def __init__(self, path: str | os.PathLike, representation: str | None = None, n_jets: int | None = None) -> None:
+        self.path = os.fspath(path)
+        archive = _open_archive(path)
+        with archive:
+            _check_header(path, archive, representation)
+            self.feature_names = tuple(str(n) for n in archive["feature_names"])
+            self.representation = str(archive["representation"])
+            self.provenance = json.loads(str(archive["provenance"])) if "provenance" in archive.files else {}
+            self.constants = {k: archive[k] for k in ("feature_mean", "feature_std") if k in archive.files}
+        try:
+            self.stored = stored_arrays(path)
+        except (ValueError, zipfile.BadZipFile) as err:
+            raise InputFileError(path, None, f"cannot be read in ranges ({err})") from err
+        layout = {k: (a.dtype, a.shape) for k, a in self.stored.items() if k in _REQUIRED or k in _OPTIONAL}
+        self.target_names = tuple(k.removeprefix(_TARGET_PREFIX) for k in self.stored if k.startswith(_TARGET_PREFIX))
+        offsets = self.stored["node_offsets"]
+        last = int(read_rows(path, offsets, offsets.shape[0] - 1, offsets.shape[0])[0]) if offsets.shape[0] else -1
+        _check_layout(path, layout, {k: self.stored[_TARGET_PREFIX + k].shape for k in self.target_names},
+                      len(self.feature_names), last)
+        self.n_jets = self.stored["labels"].shape[0] if n_jets is None else min(n_jets, self.stored["labels"].shape[0])
+
+    def __len__(self) -> int:
+        return self.n_jets
+
+    @property
+    def bytes_per_jet(self) -> float:
+        """Mean bytes a jet takes in memory, all its arrays together."""
+        total = sum(a.shape[0] * a.row_bytes for k, a in self.stored.items() if a.shape and k != "node_offsets"
+                    and a.shape[0] in (self.stored["labels"].shape[0], self.stored["node_features"].shape[0]))
+        return total / max(self.stored["labels"].shape[0], 1) + 8
+
+    def per_jet(self, key: str) -> np.ndarray:
+        """One per-jet array (ids, labels, jet_pt, target_<name>) of the first n_jets, whole."""
+        return read_rows(self.path, self.stored[key], 0, self.n_jets)
+
+    def jets(self, start: int, stop: int) -> PackedJets:
+        """Jets start:stop (within the first n_jets) as an in-memory PackedJets."""
+        start, stop = max(0, start), min(stop, self.n_jets)
+        stop = max(start, stop)
+        offsets = read_rows(self.path, self.stored["node_offsets"], start, stop + 1)
+        first, last = int(offsets[0]), int(offsets[-1])
+        per_jet = lambda key: read_rows(self.path, self.stored[key], start, stop)  # noqa: E731
+        per_node = lambda key: read_rows(self.path, self.stored[key], first, last)  # noqa: E731
+        optional = {k: per_node(k) for k in ("parent", "four_momenta") if k in self.stored}
+        return PackedJets(
+            node_features=per_node("node_features"), node_offsets=offsets - first, labels=per_jet("labels"),
+            ids=per_jet("ids"), jet_pt=per_jet("jet_pt"), feature_names=self.feature_names,
+            representation=self.representation, **optional, **self.constants,
+            targets={k: per_jet(_TARGET_PREFIX + k) for k in self.target_names}, provenance=dict(self.provenance),
+        )
+
+
+def _open_archive(path: str | os.PathLike):
+    if not os.path.exists(path):
+        raise InputFileError(path, None, "file does not exist")
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError, zipfile.BadZipFile) as err:
+        raise InputFileError(path, None, f"not a readable packed-jet file ({err})") from err
+
+
+def _check_header(path: str | os.PathLike, archive, representation: str | None) -> None:
+    if "schema_version" not in archive.files:
+        raise InputFileError(path, "schema_version", "array is missing (not a packed-jet file?)")
+    version = int(archive["schema_version"])
+    if version != SCHEMA_VERSION:
+        raise InputFileError(path, "schema_version", f"version {version}, expected {SCHEMA_VERSION}; rebuild it")
+    for key in (*_REQUIRED, "feature_names", "representation"):
+        if key not in archive.files:
+            raise InputFileError(path, key, "array is missing")
+    kind = str(archive["representation"])
     if representation is not None and kind != representation:
         raise InputFileError(path, "representation", f"holds {kind!r}, expected {representation!r}")
-    for key, value in arrays.items():
+
+
+def _check_layout(path: str | os.PathLike, layout: dict[str, tuple[np.dtype, tuple[int, ...]]],
+                  target_shapes: dict[str, tuple[int, ...]], n_names: int, last_offset: int) -> None:
+    """Dtypes, dimensions and lengths of a packed file's arrays, from their (dtype, shape)."""
+    for key, (dtype, shape) in layout.items():
         kinds, ndim = (_REQUIRED | _OPTIONAL)[key]
-        if value.dtype.kind not in kinds + ("u" if kinds == "i" else "") or value.ndim != ndim:
-            raise InputFileError(path, key, f"dtype {value.dtype} ndim {value.ndim}, expected kind {kinds!r} ndim {ndim}")
-    n_nodes = len(arrays["node_features"])
-    if arrays["node_features"].shape[1] != len(names):
-        raise InputFileError(path, "node_features", f"{arrays['node_features'].shape[1]} columns for {len(names)} feature names")
-    if arrays["node_offsets"][-1] != n_nodes or any(key in arrays and len(arrays[key]) != n_nodes
-                                                    for key in ("parent", "four_momenta")):
+        if dtype.kind not in kinds + ("u" if kinds == "i" else "") or len(shape) != ndim:
+            raise InputFileError(path, key, f"dtype {dtype} ndim {len(shape)}, expected kind {kinds!r} ndim {ndim}")
+    n_nodes = layout["node_features"][1][0]
+    if layout["node_features"][1][1] != n_names:
+        raise InputFileError(path, "node_features", f"{layout['node_features'][1][1]} columns for {n_names} feature names")
+    if last_offset != n_nodes or any(key in layout and layout[key][1][0] != n_nodes for key in ("parent", "four_momenta")):
         raise InputFileError(path, "node_offsets", "offsets do not match the array lengths (truncated file?)")
-    n_jets = len(arrays["labels"])
+    n_jets = layout["labels"][1][0]
     for key in ("ids", "jet_pt"):
-        if len(arrays[key]) != n_jets:
-            raise InputFileError(path, key, f"{len(arrays[key])} entries for {n_jets} jets")
-    for name, values in targets.items():
-        if len(values) != n_jets:
-            raise InputFileError(path, _TARGET_PREFIX + name, f"{len(values)} rows for {n_jets} jets")
-    if "four_momenta" in arrays and arrays["four_momenta"].shape[1] != 4:
-        raise InputFileError(path, "four_momenta", f"{arrays['four_momenta'].shape[1]} columns, expected 4 (px, py, pz, E)")
-    return PackedJets(feature_names=names, representation=kind, provenance=provenance, targets=targets, **arrays)
+        if layout[key][1][0] != n_jets:
+            raise InputFileError(path, key, f"{layout[key][1][0]} entries for {n_jets} jets")
+    for name, shape in target_shapes.items():
+        if shape[0] != n_jets:
+            raise InputFileError(path, _TARGET_PREFIX + name, f"{shape[0]} rows for {n_jets} jets")
+    if "four_momenta" in layout and layout["four_momenta"][1][1] != 4:
+        raise InputFileError(path, "four_momenta", f"{layout['four_momenta'][1][1]} columns, expected 4 (px, py, pz, E)")

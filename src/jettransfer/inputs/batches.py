@@ -35,6 +35,7 @@ class IndexedBatches:
         self.shuffle = shuffle
         self.seed = seed
         self.epoch = 0
+        self.rank, self.world_size = 0, 1  # data-parallel training: this process's share (for_rank)
 
     def __len__(self) -> int:
         return -(-len(self.jets) // self.batch_size)
@@ -43,12 +44,31 @@ class IndexedBatches:
     def n_samples(self) -> int:
         return len(self.jets)
 
+    @property
+    def target_names(self) -> tuple[str, ...]:
+        return tuple(self.targets)
+
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
+
+    def for_rank(self, rank: int, world_size: int) -> "IndexedBatches":
+        """The same batches, of each only the share of process `rank` of `world_size`: every rank
+        draws the same permutation and takes jets rank, rank + world_size, ... of each batch, so
+        the ranks see disjoint parts of every batch and take the same number of steps. The last
+        batch loses its jets beyond a multiple of world_size (fewer than world_size jets an
+        epoch), so that no rank has an empty batch and the shares stay equal."""
+        if not 0 <= rank < world_size:
+            raise ValueError(f"rank {rank} outside a world of {world_size}")
+        if world_size > self.batch_size:
+            raise ValueError(f"batch size {self.batch_size} is smaller than the {world_size} processes sharing it")
+        shared = copy.copy(self)
+        shared.rank, shared.world_size = rank, world_size
+        return shared
 
     def in_file_order(self) -> "IndexedBatches":
         ordered = copy.copy(self)
         ordered.shuffle = False
+        ordered.rank, ordered.world_size = 0, 1  # every jet, also on a data-parallel rank
         return ordered
 
     def with_targets(self, extra: Mapping[str, torch.Tensor]) -> "IndexedBatches":
@@ -65,7 +85,12 @@ class IndexedBatches:
         if self.shuffle:
             order = np.random.default_rng(self.seed + self.epoch).permutation(len(self.jets))
         for start in range(0, len(order), self.batch_size):
-            yield self.batch(order[start : start + self.batch_size])
+            index = order[start : start + self.batch_size]
+            if self.world_size > 1:
+                index = index[: len(index) - len(index) % self.world_size][self.rank :: self.world_size]
+                if len(index) == 0:
+                    continue
+            yield self.batch(index)
 
     def batch(self, index: np.ndarray) -> tuple[Any, dict[str, torch.Tensor]]:
         selected = torch.from_numpy(np.asarray(index, dtype=np.int64))

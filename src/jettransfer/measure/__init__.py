@@ -5,6 +5,7 @@
   latency         median and interquartile range of timed forward passes, per batch and per jet
   example_inputs  batches of a model's input family, from real jets or from synthetic jets of a
                   preset, so every family can be measured without data
+  memory          a process's peak resident memory
 
 jettransfer.stages.measure puts them together for a trained run.
 """

@@ -34,8 +34,9 @@ def default_lock_dir() -> Path:
 
 @contextmanager
 def job_device(threads: int, gpus: int = 1, lock_dir: Path | None = None,
-               poll_seconds: float = 5.0) -> Iterator[torch.device]:
-    """The device of one job, held for the `with` block. `threads` CPU threads in any case."""
+               poll_seconds: float = 5.0, local_rank: int = 0) -> Iterator[torch.device]:
+    """The device of one job (or of one rank of a data-parallel job: `local_rank`), held for
+    the `with` block. `threads` CPU threads in any case."""
     torch.set_num_threads(max(1, threads))
     if gpus <= 0:
         log.info("no GPU slot given to this job (resources gpu=0): CPU, %d threads", torch.get_num_threads())
@@ -51,8 +52,11 @@ def job_device(threads: int, gpus: int = 1, lock_dir: Path | None = None,
         yield torch.device("cpu")
         return
     if allocated:
-        log.info("GPU allocated by SLURM (CUDA_VISIBLE_DEVICES=%s)", os.environ.get("CUDA_VISIBLE_DEVICES"))
-        yield torch.device("cuda", 0)
+        # The job's GPUs are its own: rank r takes the r-th.
+        index = local_rank % torch.cuda.device_count()
+        torch.cuda.set_device(index)
+        log.info("GPU %d allocated by SLURM (CUDA_VISIBLE_DEVICES=%s)", index, os.environ.get("CUDA_VISIBLE_DEVICES"))
+        yield torch.device("cuda", index)
         return
     keys = [gpu_key(index) for index in range(torch.cuda.device_count())]
     with gpu_slot(keys, lock_dir or default_lock_dir(), poll_seconds) as index:

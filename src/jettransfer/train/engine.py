@@ -21,7 +21,9 @@ import torch
 from torch import nn
 
 from jettransfer.inputs.batches import move_targets
+from jettransfer.measure.memory import peak_resident_mb
 from jettransfer.objectives.base import Objective
+from jettransfer.train.distributed import all_reduce_sum, barrier, current_group, rank_seed, wrap_for_data_parallel
 from jettransfer.train.frozen_features import can_cache_frozen_features, with_frozen_features
 from jettransfer.train.modes import set_train_mode
 from jettransfer.train.optimisation import build_optimiser
@@ -109,6 +111,11 @@ def train_tagger(
     optimiser, RNG, history, best epoch) is written there after every epoch, and a state found
     there with the same `fingerprint` is continued from, so an interrupted training ends exactly
     as an uninterrupted one would.
+
+    In a process group of several ranks (jettransfer.train.distributed) each rank trains on its
+    share of every batch under DistributedDataParallel with synchronised BatchNorm; losses and
+    metrics are summed over the ranks, so every rank records the same history, every rank
+    validates on the whole validation split, and rank 0 alone writes the resume state.
     """
     if settings.select_best not in SELECTIONS:
         raise ValueError(f"unknown select_best {settings.select_best!r}; known: {SELECTIONS}")
@@ -118,6 +125,11 @@ def train_tagger(
     schedule = LearningRateSchedule(settings, len(train))
     trainable = [p for group in optimiser.param_groups for p in group["params"]]
     state = ResumeState(history=[], best_value=None, best_epoch=0, best_state=copy.deepcopy(model.state_dict()))
+    group = current_group()
+    # Several ranks: each its share of every batch, the forward pass under DDP.
+    parallel_step = wrap_for_data_parallel(model, objective, device) if group.is_distributed else None
+    if group.is_distributed:
+        train = train.for_rank(group.rank, group.world_size)
     if resume_path is not None:
         found = load_resume_state(resume_path, fingerprint)
         if found is not None:
@@ -132,15 +144,20 @@ def train_tagger(
     log.info("matrix products in %s", describe_precision(device, settings.mixed_precision))
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
-    progress = EpochProgress(settings.epochs, len(train))
+    progress = EpochProgress(settings.epochs, len(train), enabled=group.is_rank_zero)
     cache_frozen = can_cache_frozen_features(model, train, settings.frozen_feature_cache_mb,
-                                             autocast_dtype(device, settings.mixed_precision) or torch.float32)
+                                             autocast_dtype(device, settings.mixed_precision) or torch.float32,
+                                             spill=True)
     for epoch in range(resumed_from + 1, settings.epochs + 1):
         start = time.perf_counter()
         if cache_frozen:
             # Counted in the first epoch's time: the cost is paid, once.
-            train, cache_frozen = with_frozen_features(model, train, device, settings.mixed_precision), False
+            train, cache_frozen = with_frozen_features(model, train, device, settings.mixed_precision,
+                                                       budget_mb=settings.frozen_feature_cache_mb), False
         train.set_epoch(epoch)
+        if group.is_distributed:
+            # Each rank its own dropout masks, a function of (seed, epoch, rank): nothing to save.
+            torch.manual_seed(rank_seed(settings.seed, epoch, group.rank))
         objective.start_epoch(epoch, settings.seed)
         set_train_mode(model)
         total_loss = torch.zeros((), device=device)
@@ -152,7 +169,7 @@ def train_tagger(
             schedule.apply(optimiser, base_lrs, epoch, step)
             optimiser.zero_grad(set_to_none=True)
             with autocast_context(device, settings.mixed_precision):
-                outputs = objective.outputs(model, batch)
+                outputs = objective.outputs(model, batch) if parallel_step is None else parallel_step(batch)
                 loss = objective.loss(outputs, targets)
             loss.backward()
             if settings.grad_clip_norm is not None:
@@ -165,6 +182,11 @@ def train_tagger(
             seen += n
             if progress.due():
                 progress.update(step + 1, seen, total_loss.item() / seen, _means(sums, seen))
+        if group.is_distributed:
+            # Every rank's share summed: the same epoch record on every rank.
+            counted = all_reduce_sum(torch.stack([total_loss.float(), torch.tensor(float(seen), device=device)]))
+            total_loss, seen = counted[0], int(counted[1].item())
+            sums = {name: all_reduce_sum(value.detach().clone()) for name, value in sums.items()}
         if device.type == "cuda":
             torch.cuda.synchronize(device)
         seconds = time.perf_counter() - start
@@ -184,7 +206,9 @@ def train_tagger(
             state.best_value, state.best_epoch, state.best_state = value, epoch, copy.deepcopy(model.state_dict())
         if resume_path is not None:
             state.capture(model, optimiser, device)
-            save_resume_state(resume_path, state, fingerprint)
+            if group.is_rank_zero:
+                save_resume_state(resume_path, state, fingerprint)
+            barrier()  # no rank runs ahead of the saved state
         if on_epoch_end is not None:
             on_epoch_end(record)
     train_seconds = sum(r.seconds for r in state.history)
@@ -270,6 +294,4 @@ def _shown(metrics: dict[str, float], prefix: str = "") -> str:
 def _peak_memory_mb(device: torch.device) -> float:
     if device.type == "cuda":
         return torch.cuda.max_memory_allocated(device) / 2**20
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+    return peak_resident_mb()

@@ -14,9 +14,11 @@ class EpochProgress:
     """`epoch e/E  45%|####  | 45/100 [ETA]  loss  accuracy  samples/s  total ETA`, redrawn at
     most every `interval` seconds."""
 
-    def __init__(self, epochs: int, steps_per_epoch: int, stream: TextIO | None = None, interval: float = 0.5) -> None:
+    def __init__(self, epochs: int, steps_per_epoch: int, stream: TextIO | None = None, interval: float = 0.5,
+                 enabled: bool = True) -> None:
         self.stream = stream if stream is not None else sys.stderr
-        self.enabled = stream is not None or _is_terminal(self.stream)
+        # `enabled=False`: a data-parallel rank other than 0, whose bar would overdraw rank 0's.
+        self.enabled = enabled and (stream is not None or _is_terminal(self.stream))
         self.epochs, self.steps = epochs, max(steps_per_epoch, 1)
         self.interval = interval
         self.epoch, self.bar, self.last_draw = 0, None, 0.0

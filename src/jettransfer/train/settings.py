@@ -34,7 +34,8 @@ class TrainingSettings:
     seed: int
     mixed_precision: bool  # bf16 autocast where the device computes bf16 natively (train/precision.py)
     graph_backend: str  # native or dgl, in the DGL environment
-    frozen_feature_cache_mb: float  # frozen mode: keep backbone outputs this large in memory
+    frozen_feature_cache_mb: float  # frozen mode: keep backbone outputs this large in memory, more on disk
+    stream_buffer_mb: float | None  # read the splits from disk this much at a time (None: in memory)
     threads: int = 1  # not a training option: the job's threads
 
     @classmethod

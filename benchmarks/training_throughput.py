@@ -12,14 +12,20 @@ memory); frozen_recompute (the frozen backbone run every epoch, as at the paper'
     python benchmarks/training_throughput.py --model ParticleNet-Lite --jets 512
     python benchmarks/training_throughput.py --model DeepSet     # any preset: particle sets (DeepSet, MLP,
                                                                  # LorentzNet, JetCLR, FCNN-*), EventGNN
+    .venv-dgl/bin/python benchmarks/training_throughput.py --reference --jets 5000 --threads 1
+        # ours against the original LundNet training loop (benchmarks/lundnet_reference.py)
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 
 import numpy as np
 import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # lundnet_reference, beside this script
 
 from jettransfer.data.packed_file import graphs_from_trees, make_packed
 from jettransfer.data.ranges import offsets_from_counts
@@ -96,10 +102,40 @@ def main() -> None:
     parser.add_argument("--backends", default=",".join(available_backends()))
     parser.add_argument("--modes", default="scratch,frozen,frozen_recompute")
     parser.add_argument("--precisions", default="float32,bf16", help="bf16 is skipped where it is not native")
+    parser.add_argument("--reference", action="store_true",
+                        help="LundNet: against the original training loop (benchmarks/lundnet_reference.py; DGL "
+                             "environment), interleaved --repeats times, scratch only")
+    parser.add_argument("--repeats", type=int, default=3, help="with --reference: interleaved pairs")
+    parser.add_argument("--data", help="a packed lund_graph file to train on (default: synthetic graphs)")
     args = parser.parse_args()
 
     with job_device(args.threads) as device:
         run_benchmark(args, device)
+
+
+def run_reference(args: argparse.Namespace, jets, device: torch.device) -> None:
+    """Ours (native, float32 and native bf16) against the original LundNet loop, interleaved."""
+    import statistics
+
+    from lundnet_reference import train_original
+
+    from jettransfer.models.lundnet import DEFAULT_CONV
+
+    preset = get_preset(args.model)
+    columns = jets.feature_columns(preset.features)
+    precisions = ["float32"] + (["bf16"] if autocast_dtype(device, True) is not None else [])
+    rates: dict[str, list[float]] = {"original": [], **{p: [] for p in precisions}}
+    for _ in range(args.repeats):
+        rates["original"].append(train_original(jets, columns, [list(c) for c in DEFAULT_CONV], args.batch_size,
+                                                args.epochs)[0])
+        for precision in precisions:
+            rates[precision].append(1e3 / time_training(jets, args.model, "native", precision, "scratch",
+                                                        args.batch_size, args.epochs, device))
+        print("  " + ", ".join(f"{k} {v[-1]:.0f}" for k, v in rates.items()) + " samples/s", flush=True)
+    medians = {k: statistics.median(v) for k, v in rates.items()}
+    print(f"{args.model} on {len(jets)} jets, {args.threads} thread(s), torch {torch.__version__}, medians of "
+          f"{args.repeats}: original {medians['original']:.0f} samples/s; "
+          + "; ".join(f"ours {p} {medians[p]:.0f} ({medians[p] / medians['original']:.2f}x)" for p in precisions))
 
 
 def run_benchmark(args: argparse.Namespace, device: torch.device) -> None:
@@ -107,6 +143,15 @@ def run_benchmark(args: argparse.Namespace, device: torch.device) -> None:
     lund = preset.architecture == "lundnet"
     family = get_architecture(preset.architecture).family
     mean_nodes = args.mean_nodes or (80 if lund else 8 if family == "event_graph" else 50)
+    if args.reference:
+        if not lund:
+            raise SystemExit("--reference follows the original LundNet code: LundNet presets only")
+        from jettransfer.data.packed_file import read_packed
+
+        jets = read_packed(args.data, "lund_graph") if args.data else synthetic_lund_graphs(args.jets, mean_nodes,
+                                                                                            preset.features)
+        run_reference(args, jets.take(np.arange(min(args.jets, len(jets)))), device)
+        return
     if get_architecture(preset.architecture).family == "graph":
         jets = (synthetic_lund_graphs if lund else synthetic_clouds)(args.jets, mean_nodes, preset.features)
     else:

@@ -1,5 +1,7 @@
 """Data-parallel training on CPUs: 2 gloo processes against 1, with synchronised BatchNorm."""
 
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -117,6 +119,50 @@ def test_synchronised_batch_norm_alone_is_plain_batch_norm():
     assert isinstance(synced[1], SynchronizedBatchNorm) and set(synced.state_dict()) == set(plain.state_dict())
     x = torch.randn(10, 4)
     assert torch.equal(synced(x), plain(x))
+
+
+def batch_norm_halves():
+    """Each rank normalises its half of one batch (rows rank, rank + 2, ...), once with
+    synchronised and once with plain BatchNorm; the outputs, input gradients, summed weight
+    gradients and running statistics, gathered from every rank."""
+    torch.set_num_threads(1)
+    group = init_process_group(torch.device("cpu"))
+    torch.manual_seed(0)
+    x, upstream = torch.randn(12, 3) * 2 + 1, torch.randn(12, 3)
+    layer = torch.nn.Sequential(torch.nn.BatchNorm1d(3))
+    with torch.no_grad():
+        layer[0].weight.uniform_(0.5, 1.5)
+        layer[0].bias.uniform_(-1, 1)
+    found = {}
+    for name, module in (("synchronised", synchronise_batch_norm(copy.deepcopy(layer), torch.device("cpu"))),
+                         ("plain", copy.deepcopy(layer))):
+        share = x[group.rank :: 2].clone().requires_grad_()
+        y = module(share)
+        (y * upstream[group.rank :: 2]).sum().backward()
+        weight_grad = module[0].weight.grad
+        torch.distributed.all_reduce(weight_grad)  # summed over the ranks, as DDP does (then / 2)
+        found[name] = {"y": y.detach(), "x_grad": share.grad, "weight_grad": weight_grad,
+                       "running_var": module[0].running_var.clone()}
+    gathered = [None] * 2
+    torch.distributed.all_gather_object(gathered, found)
+    return gathered, x, upstream, layer
+
+
+def test_synchronised_batch_norm_over_two_processes_is_batch_norm_of_the_whole_batch():
+    ranks, x, upstream, layer = launch(2, batch_norm_halves)
+    whole = x.clone().requires_grad_()
+    y = layer(whole)
+    (y * upstream).sum().backward()
+    interleaved = lambda name, kind: torch.stack([ranks[0][kind][name], ranks[1][kind][name]], 1).flatten(0, 1)
+    torch.testing.assert_close(interleaved("y", "synchronised"), y.detach())
+    # The input gradient reaches each rank through the other rank's statistics too.
+    torch.testing.assert_close(interleaved("x_grad", "synchronised"), whole.grad)
+    for rank in ranks:
+        torch.testing.assert_close(rank["synchronised"]["weight_grad"], layer[0].weight.grad)
+        torch.testing.assert_close(rank["synchronised"]["running_var"], layer[0].running_var)
+    # Plain BatchNorm normalises each half by its own statistics: not the whole batch's.
+    assert not torch.allclose(interleaved("y", "plain"), y.detach(), atol=1e-3)
+    assert not torch.allclose(interleaved("x_grad", "plain"), whole.grad, atol=1e-3)
 
 
 def test_a_run_given_two_gpus_on_a_cpu_machine_trains_in_two_processes(tmp_path):

@@ -202,8 +202,10 @@ def wrap_for_data_parallel(model: nn.Module, objective: Any, device: torch.devic
     group = current_group()
     return nn.parallel.DistributedDataParallel(
         _ObjectiveStep(model, objective), device_ids=[group.local_rank] if device.type == "cuda" else None,
-        # A frozen backbone's parameters take no gradient; heads of multi-output models may
-        # leave some outputs unused in a step.
+        # The objectives' losses reach every trainable parameter in every step (a frozen
+        # backbone's parameters require no gradient, and DDP leaves them out), so no search for
+        # unused parameters, a graph traversal per step. A model with a trainable part the loss
+        # does not reach makes DDP raise at its second step rather than train differently.
         find_unused_parameters=False,
     )
 

@@ -23,12 +23,13 @@ import numpy as np
 import torch
 
 from jettransfer.data.packed_file import PackedFileView, PackedJets, concatenate_packed
+from jettransfer.inputs.batches import EpochBatches
 
 # A model's loader of the given jets: (jets, shuffle, seed) -> IndexedBatches of its family.
 MakeBatches = Callable[[PackedJets, bool, int], Any]
 
 
-class StreamedBatches:
+class StreamedBatches(EpochBatches):
     """Iterate (batch, targets) over a packed file too large to load, `buffer_jets` at a time."""
 
     def __init__(self, view: PackedFileView, make_batches: MakeBatches, batch_size: int, buffer_jets: int,
@@ -43,8 +44,6 @@ class StreamedBatches:
         self.chunks_per_buffer = max(1, buffer_jets // self.chunk_jets)
         self.n_chunks = -(-len(view) // self.chunk_jets)
         self.extra_targets: dict[str, torch.Tensor] = {}
-        self.epoch = 0
-        self.rank, self.world_size = 0, 1
 
     @classmethod
     def within_memory(cls, view: PackedFileView, make_batches: MakeBatches, batch_size: int, buffer_mb: float,
@@ -67,22 +66,6 @@ class StreamedBatches:
     @property
     def target_names(self) -> tuple[str, ...]:
         return ("label", "id", *self.view.target_names, *self.extra_targets)
-
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch = epoch
-
-    def for_rank(self, rank: int, world_size: int) -> "StreamedBatches":
-        """Of every batch, the share of process `rank` (IndexedBatches.for_rank): every rank reads
-        the same buffers."""
-        shared = copy.copy(self)
-        shared.rank, shared.world_size = rank, world_size
-        return shared
-
-    def in_file_order(self) -> "StreamedBatches":
-        ordered = copy.copy(self)
-        ordered.shuffle = False
-        ordered.rank, ordered.world_size = 0, 1  # every jet, also on a data-parallel rank
-        return ordered
 
     def with_targets(self, extra: Mapping[str, torch.Tensor]) -> "StreamedBatches":
         """The same batches with more per-jet targets (in file order, one row per jet), held in
@@ -120,6 +103,5 @@ class StreamedBatches:
             if self.extra_targets:
                 rows = torch.from_numpy(positions)
                 loader = loader.with_targets({k: v.index_select(0, rows) for k, v in self.extra_targets.items()})
-            if self.world_size > 1:
-                loader = loader.for_rank(self.rank, self.world_size)
-            yield from loader
+            # Every rank reads the same buffers and takes its share of each batch of them.
+            yield from loader.for_rank(self.rank, self.world_size)

@@ -162,14 +162,14 @@ def _open_split(path: str | os.PathLike, settings: TrainingSettings,
                 fraction: float = 1.0) -> PackedJets | PackedFileView:
     """A split in memory, or opened for streaming; with `fraction` < 1 its first jets only (the
     split interleaves its classes, so a prefix stays balanced)."""
-    view = PackedFileView(path) if settings.stream_buffer_mb is not None else None
-    jets = read_packed(path) if view is None else None
-    n = len(jets if view is None else view)
-    keep = max(2, int(round(fraction * n))) if fraction < 1.0 else n
-    if view is not None:
-        view.n_jets = min(keep, n)
-        return view
-    return jets if keep >= n else jets.take(np.arange(keep))
+    split = read_packed(path) if settings.stream_buffer_mb is None else PackedFileView(path)
+    keep = min(max(2, int(round(fraction * len(split)))), len(split))
+    if keep == len(split):
+        return split
+    if isinstance(split, PackedFileView):
+        split.n_jets = keep  # a prefix: the first `keep` jets are all it reads
+        return split
+    return split.take(np.arange(keep))
 
 
 def _ids(split: PackedJets | PackedFileView) -> np.ndarray:

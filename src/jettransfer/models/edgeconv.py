@@ -7,6 +7,8 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from jettransfer.models.dense import Linear
+from jettransfer.models.dense import linear as dense_linear
 from jettransfer.models.graph import Edges, mean_over_incoming
 
 
@@ -14,13 +16,13 @@ class EdgeConvBlock(nn.Module):
     def __init__(self, in_features: int, channels: Sequence[int], always_shortcut_projection: bool = False) -> None:
         super().__init__()
         widths = [2 * in_features, *channels]
-        self.linears = nn.ModuleList(nn.Linear(widths[i], widths[i + 1], bias=False) for i in range(len(channels)))
+        self.linears = nn.ModuleList(Linear(widths[i], widths[i + 1], bias=False) for i in range(len(channels)))
         self.norms = nn.ModuleList(nn.BatchNorm1d(c) for c in channels)
         self.in_features = in_features
         if in_features == channels[-1] and not always_shortcut_projection:
             self.shortcut = None
         else:
-            self.shortcut = nn.Sequential(nn.Linear(in_features, channels[-1], bias=False), nn.BatchNorm1d(channels[-1]))
+            self.shortcut = nn.Sequential(Linear(in_features, channels[-1], bias=False), nn.BatchNorm1d(channels[-1]))
         self.activation = nn.ReLU()
 
     def forward(self, x: torch.Tensor, graph: Edges) -> torch.Tensor:
@@ -35,10 +37,14 @@ class EdgeConvBlock(nn.Module):
         # per-edge matmul on a concatenation twice as wide. Same weights, same result.
         weight = self.linears[0].weight
         w_centre, w_neighbour = weight[:, : self.in_features], weight[:, self.in_features :]
-        centre = x @ (w_centre - w_neighbour).t()
-        neighbour = x @ w_neighbour.t()
-        h = centre.index_select(0, graph.dst) + neighbour.index_select(0, graph.src)
-        return self.combine(x, mean_over_incoming(self.edge_mlp_tail(h), graph))
+        centre = dense_linear(x, w_centre - w_neighbour)
+        neighbour = dense_linear(x, w_neighbour)
+        # In place where autograd keeps no copy (gathers, BatchNorm and the scatter-mean save their
+        # inputs, not their outputs): every fresh per-edge tensor costs page faults on first touch.
+        h = centre.index_select(0, graph.dst).add_(neighbour.index_select(0, graph.src))
+        aggregated = mean_over_incoming(self.edge_mlp_tail(h), graph)
+        skip = x if self.shortcut is None else self.shortcut(x)
+        return torch.relu_(aggregated.add_(skip))
 
     def forward_folded(self, x: torch.Tensor, graph: Edges) -> torch.Tensor:
         """Eval mode (inference, and frozen backbones in training): each BatchNorm is then a fixed
@@ -62,9 +68,9 @@ class EdgeConvBlock(nn.Module):
 
     def edge_mlp_tail(self, first_layer: torch.Tensor) -> torch.Tensor:
         """Everything of the edge MLP after the first linear map."""
-        h = self.activation(self.norms[0](first_layer))
+        h = torch.relu_(self.norms[0](first_layer))
         for linear, norm in zip(self.linears[1:], self.norms[1:]):
-            h = self.activation(norm(linear(h)))
+            h = torch.relu_(norm(linear(h)))
         return h
 
     def combine(self, x: torch.Tensor, aggregated: torch.Tensor) -> torch.Tensor:

@@ -14,6 +14,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from jettransfer.models.dense import Linear
 from jettransfer.models.edgeconv import EdgeConvBlock
 
 
@@ -40,14 +41,14 @@ class EdgeConvTagger(nn.Module):
             concat = sum(c[-1] for c in conv_channels)
             head["fusion"] = self.fusion_block(concat, fusion_dim)
             width = fusion_dim
-        head["dense"] = nn.Sequential(nn.Linear(width, fc_dim), nn.ReLU(), nn.Dropout(dropout), nn.Linear(fc_dim, num_classes))
+        head["dense"] = nn.Sequential(Linear(width, fc_dim), nn.ReLU(), nn.Dropout(dropout), Linear(fc_dim, num_classes))
         self.head = nn.ModuleDict(head)
         self.backbone_frozen = False
 
     def fusion_block(self, in_features: int, out_features: int) -> nn.Module:
         """The per-node map of all blocks' outputs side by side (ParticleNet's order: a linear map
         without bias, BatchNorm, ReLU)."""
-        return nn.Sequential(nn.Linear(in_features, out_features, bias=False), nn.BatchNorm1d(out_features), nn.ReLU())
+        return nn.Sequential(Linear(in_features, out_features, bias=False), nn.BatchNorm1d(out_features), nn.ReLU())
 
     @property
     def backbone_width(self) -> int:

@@ -8,6 +8,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from jettransfer.models.dense import Linear
 from jettransfer.models.edgeconv_tagger import EdgeConvTagger
 
 DEFAULT_CONV = ((32, 32), (32, 32), (64, 64), (64, 64), (128, 128), (128, 128))
@@ -28,7 +29,7 @@ class LundNet(EdgeConvTagger):
     def fusion_block(self, in_features: int, out_features: int) -> nn.Module:
         # The original's order (fdreyer/LundNet, LundNet.py): Linear with bias, ReLU, then
         # BatchNorm, so that the published weights load layer for layer.
-        return nn.Sequential(nn.Linear(in_features, out_features), nn.ReLU(), nn.BatchNorm1d(out_features))
+        return nn.Sequential(Linear(in_features, out_features), nn.ReLU(), nn.BatchNorm1d(out_features))
 
     def block_graph(self, index: int, x: torch.Tensor, batch: Any) -> Any:
         # Every block passes messages along the same tree links, both ways.

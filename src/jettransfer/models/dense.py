@@ -6,7 +6,8 @@ the oneDNN kernels torch itself uses for compiled graphs (`torch.ops.mkldnn._lin
 benchmarks/dense_products.py measures the two side by side. `linear` runs the forward product
 and the input gradient through oneDNN where it is there and the tensors are CPU float32;
 everywhere else (CUDA, bf16 autocast, a torch without oneDNN) it is torch's own linear. The
-weight gradient, a reduction over all rows, stays with torch.mm, which is as fast there.
+weight gradient, a reduction over all rows, stays with torch.mm: through oneDNN it would need
+transposed copies of both row-major operands, and that has not been measured.
 """
 
 from __future__ import annotations
